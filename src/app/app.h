@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The application context shared by both faces (HTTP and CLI): configuration and one store
+ * connection per thread, opened on first use and migrated once per process. */
+#ifndef DURE_APP_APP_H
+#define DURE_APP_APP_H
+
+#include "store/store.h"
+#include "util/err.h"
+
+struct app;
+
+struct app_config {
+    const char *db_url; /* path (SQLite) or postgres://...; copied */
+};
+
+/* Create the context, open the store once and apply migrations. *out is owned. */
+int app_create(const struct app_config *cfg, struct app **out, struct dure_err *err);
+
+/* Destroy; closes the calling thread's connection. Other threads must have called
+ * app_thread_done first. app may be NULL. */
+void app_destroy(struct app *app);
+
+/* The calling thread's connection, opened on first use (borrowed; valid until app_thread_done
+ * on this thread or app_destroy). */
+int app_store(struct app *app, struct store **out, struct dure_err *err);
+
+/* Close the calling thread's connection (worker threads call this before they end). */
+void app_thread_done(struct app *app);
+
+/* The database url in use. */
+const char *app_db_url(const struct app *app);
+
+#endif
