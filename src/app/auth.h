@@ -19,7 +19,7 @@ enum dure_role {
 #define DURE_ROLES_ANY (DURE_ROLE_ADMIN | DURE_ROLE_MEMBER | DURE_ROLE_SUPPLIER | DURE_ROLE_WITNESS)
 
 #define AUTH_MAX_FIRMS 64
-#define AUTH_TOKEN_SIZE 48   /* "dure_" + 43 base64url chars + NUL */
+#define AUTH_TOKEN_SIZE 64   /* "dure_" + 43 base64url chars + NUL, with room */
 #define AUTH_SESSION_TTL_S (12 * 3600)
 
 /* The caller of a request or command. */

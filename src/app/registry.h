@@ -34,6 +34,9 @@ int registry_firm_get(struct app *app, const char *brn, struct firm *out, struct
 int registry_firm_list(struct app *app, const struct firm_filter *filter, struct firm **items,
                        size_t *n, struct dure_err *err);
 
+/* Figures for the front page (counts of buildings, firms, employees, members). */
+int registry_summary(struct app *app, struct store_summary *out, struct dure_err *err);
+
 /* ---- member register ---- */
 
 /* Admit brn (a registered firm) on date (YYYY-MM-DD, NULL = today) with shares and capital

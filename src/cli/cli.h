@@ -45,6 +45,11 @@ __attribute__((format(printf, 1, 2)))
 #endif
 int cli_failf(const char *fmt, ...);
 
+/* Open the app on c->db, creating the database's directory when missing; prints the reason
+ * and returns CLI_FAIL on failure. */
+struct app;
+int cli_open_app(const struct cli_common *c, struct app **app);
+
 /* Subcommand entry points (one per group). */
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
@@ -54,7 +59,5 @@ int cmd_member(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
-int cmd_firm(int argc, char **argv);
-int cmd_building(int argc, char **argv);
 
 #endif

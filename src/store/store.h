@@ -47,7 +47,7 @@ const char *store_driver_name(const struct store *s);
 /* ---- buildings ---- */
 
 /* Insert b, or update the building with the same name. *id (OUT) is its id; *changed (OUT) is
- * 1 when a row was inserted or a field differed, 0 when the stored row was identical. */
+ * 0 when the stored row was identical, 1 when inserted, 2 when updated. */
 int store_building_upsert(struct store *s, const struct building *b, int64_t *id, int *changed,
                           struct dure_err *err);
 /* Update building b->id in place; DURE_ENOTFOUND if absent, DURE_ECONFLICT on a duplicate name. */
@@ -73,7 +73,8 @@ struct firm_filter {
     size_t limit;
 };
 
-/* Insert f or update the firm with the same BRN; *changed as for buildings. */
+/* Insert f or update the firm with the same BRN. *changed (OUT): 0 when the stored row was
+ * identical, 1 when inserted, 2 when updated. */
 int store_firm_upsert(struct store *s, const struct firm *f, int *changed, struct dure_err *err);
 int store_firm_get(struct store *s, const char *brn, struct firm *out, struct dure_err *err);
 /* Delete; DURE_ENOTFOUND if absent; DURE_ECONFLICT while the firm is on the member register. */
@@ -84,7 +85,8 @@ int store_firm_list(struct store *s, const struct firm_filter *filter, struct fi
 
 /* ---- member register ---- */
 
-/* Insert or replace the register entry for m->brn (admission, re-admission, share change). */
+/* Insert or replace the register entry for m->brn (admission, re-admission, share change);
+ * *changed as for firms. */
 int store_member_put(struct store *s, const struct member *m, int *changed, struct dure_err *err);
 int store_member_get(struct store *s, const char *brn, struct member *out, struct dure_err *err);
 /* Entries in BRN order; active_only = 1 skips withdrawn members. *items is owned (free()). */

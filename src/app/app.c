@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Application context: one store connection per thread, opened lazily, all closed at the end. */
+#include "app/app.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#define APP_MAX_CONNECTIONS 256
+
+struct app {
+    char *db_url;
+    pthread_mutex_t lock; /* guards conns */
+    struct store *conns[APP_MAX_CONNECTIONS];
+    size_t nconns;
+};
+
+/* The per-thread store connection (the one mutable global STYLE.md allows). */
+static _Thread_local struct {
+    struct app *app;
+    struct store *store;
+} tls_conn;
+
+int app_create(const struct app_config *cfg, struct app **out, struct dure_err *err)
+{
+    struct app *app = NULL;
+    struct store *s = NULL;
+    int rc = 0;
+    *out = NULL;
+    if (sodium_init() < 0)
+        return dure_err_set(err, DURE_EINTERNAL, "libsodium failed to initialise");
+    app = calloc(1, sizeof(*app));
+    if (app == NULL)
+        return dure_err_set(err, DURE_ENOMEM, NULL);
+    pthread_mutex_init(&app->lock, NULL);
+    app->db_url = strdup(cfg->db_url != NULL ? cfg->db_url : "");
+    if (app->db_url == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        goto out;
+    }
+    rc = app_store(app, &s, err);
+    if (rc != 0)
+        goto out;
+    rc = store_migrate(s, err);
+out:
+    if (rc != 0) {
+        app_destroy(app);
+        return rc;
+    }
+    *out = app;
+    return 0;
+}
+
+void app_destroy(struct app *app)
+{
+    if (app == NULL)
+        return;
+    pthread_mutex_lock(&app->lock);
+    for (size_t i = 0; i < app->nconns; i++)
+        store_close(app->conns[i]);
+    app->nconns = 0;
+    pthread_mutex_unlock(&app->lock);
+    if (tls_conn.app == app) {
+        tls_conn.app = NULL;
+        tls_conn.store = NULL;
+    }
+    pthread_mutex_destroy(&app->lock);
+    free(app->db_url);
+    free(app);
+}
+
+int app_store(struct app *app, struct store **out, struct dure_err *err)
+{
+    if (tls_conn.app == app && tls_conn.store != NULL) {
+        *out = tls_conn.store;
+        return 0;
+    }
+    struct store *s = NULL;
+    int rc = store_open(app->db_url, &s, err);
+    if (rc != 0)
+        return rc;
+    pthread_mutex_lock(&app->lock);
+    if (app->nconns == APP_MAX_CONNECTIONS) {
+        pthread_mutex_unlock(&app->lock);
+        store_close(s);
+        return dure_err_set(err, DURE_EUNAVAILABLE, "too many database connections");
+    }
+    app->conns[app->nconns++] = s;
+    pthread_mutex_unlock(&app->lock);
+    tls_conn.app = app;
+    tls_conn.store = s;
+    *out = s;
+    return 0;
+}
+
+void app_thread_done(struct app *app)
+{
+    if (tls_conn.app != app || tls_conn.store == NULL)
+        return;
+    pthread_mutex_lock(&app->lock);
+    for (size_t i = 0; i < app->nconns; i++) {
+        if (app->conns[i] == tls_conn.store) {
+            app->conns[i] = app->conns[--app->nconns];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&app->lock);
+    store_close(tls_conn.store);
+    tls_conn.app = NULL;
+    tls_conn.store = NULL;
+}
+
+const char *app_db_url(const struct app *app)
+{
+    return app->db_url;
+}

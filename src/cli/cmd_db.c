@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Database commands: dure init, dure backup. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "cli/cli.h"
+
+int cmd_init(int argc, char **argv)
+{
+    struct cli_common c;
+    struct app *app = NULL;
+    struct store *s = NULL;
+    struct dure_err err;
+    int version = 0, latest = 0;
+    cli_parse_common(&argc, argv, &c);
+    if (c.help) {
+        puts("usage: dure init [--db PATH] [--json]\n\n"
+             "Create the database if it is missing and apply every schema migration.");
+        return CLI_OK;
+    }
+    if (argc > 1)
+        return cli_failf("init: unexpected argument %s", argv[1]);
+    if (cli_open_app(&c, &app) != CLI_OK)
+        return CLI_FAIL;
+    int rc = app_store(app, &s, &err);
+    if (rc == 0)
+        rc = store_schema_version(s, &version, &latest, &err);
+    if (rc != 0) {
+        app_destroy(app);
+        return cli_fail(&err);
+    }
+    if (c.json)
+        printf("{\"db\":\"%s\",\"store\":\"%s\",\"schema_version\":%d}\n",
+               strstr(c.db, "://") != NULL ? "(url)" : c.db, store_driver_name(s), version);
+    else
+        printf("dure: database %s ready (%s, schema version %d)\n", c.db, store_driver_name(s),
+               version);
+    app_destroy(app);
+    return CLI_OK;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+    struct cli_common c;
+    struct app *app = NULL;
+    struct store *s = NULL;
+    struct dure_err err;
+    cli_parse_common(&argc, argv, &c);
+    if (c.help || argc != 2) {
+        puts("usage: dure backup FILE [--db PATH]\n\n"
+             "Copy the whole database to FILE with SQLite's online backup; the server may keep "
+             "running.");
+        return c.help ? CLI_OK : CLI_USAGE;
+    }
+    if (cli_open_app(&c, &app) != CLI_OK)
+        return CLI_FAIL;
+    int rc = app_store(app, &s, &err);
+    if (rc == 0)
+        rc = store_backup(s, argv[1], &err);
+    app_destroy(app);
+    if (rc != 0)
+        return cli_fail(&err);
+    fprintf(stderr, "dure: backed up %s to %s\n", c.db, argv[1]);
+    return CLI_OK;
+}

@@ -1,0 +1,1196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The SQLite driver: WAL, synchronous=NORMAL, foreign keys, busy_timeout, one connection per
+ * thread (SQLITE_OPEN_NOMUTEX), every statement prepared once and cached, writes in
+ * BEGIN IMMEDIATE so a writer takes the lock up front instead of failing at commit. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/migrations.h"
+#include "store/store_impl.h"
+#include "util/str.h"
+
+#define SQLITE_BUSY_TIMEOUT_MS 5000
+
+/* Every statement the driver runs; prepared on first use. */
+#define STMT_TABLE(X)                                                                              \
+    X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
+    X(COMMIT, "COMMIT")                                                                            \
+    X(ROLLBACK, "ROLLBACK")                                                                        \
+    X(SCHEMA_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                   \
+    X(MIGRATION_DONE,                                                                              \
+      "INSERT INTO schema_migrations(version, name, applied_at) "                                  \
+      "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))")                                     \
+    X(BUILDING_BY_NAME, BUILDING_COLS "WHERE b.name = ?1")                                         \
+    X(BUILDING_BY_ID, BUILDING_COLS "WHERE b.id = ?1")                                             \
+    X(BUILDING_INSERT,                                                                             \
+      "INSERT INTO buildings(name, complex, is_centre, road_address, floors, building_area_m2, "   \
+      "gross_floor_area_m2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                  \
+    X(BUILDING_UPDATE,                                                                             \
+      "UPDATE buildings SET name = ?1, complex = ?2, is_centre = ?3, road_address = ?4, "          \
+      "floors = ?5, building_area_m2 = ?6, gross_floor_area_m2 = ?7 WHERE id = ?8")                \
+    X(BUILDING_FIND, "SELECT id FROM buildings WHERE name = ?1")                                   \
+    X(BUILDING_HAS_FIRMS, "SELECT 1 FROM firms WHERE building_id = ?1 LIMIT 1")                    \
+    X(BUILDING_DELETE, "DELETE FROM buildings WHERE id = ?1")                                      \
+    X(BUILDING_LIST, BUILDING_COLS "WHERE b.id > ?1 ORDER BY b.id LIMIT ?2")                       \
+    X(FIRM_GET, FIRM_COLS "WHERE f.brn = ?1")                                                      \
+    X(FIRM_UPSERT,                                                                                 \
+      "INSERT INTO firms(brn, name, ksic, building_id, floor, unit, employees, status) "           \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(brn) DO UPDATE SET "                    \
+      "name = excluded.name, ksic = excluded.ksic, building_id = excluded.building_id, "           \
+      "floor = excluded.floor, unit = excluded.unit, employees = excluded.employees, "             \
+      "status = excluded.status")                                                                  \
+    X(FIRM_IS_MEMBER, "SELECT 1 FROM members WHERE brn = ?1")                                      \
+    X(FIRM_DELETE, "DELETE FROM firms WHERE brn = ?1")                                             \
+    X(FIRM_LIST,                                                                                   \
+      FIRM_COLS "WHERE (?1 = 0 OR f.building_id = ?1) "                                            \
+                "AND (?2 IS NULL OR substr(f.ksic, 1, length(?2)) = ?2) "                          \
+                "AND (?3 IS NULL OR instr(f.name, ?3) > 0 OR instr(f.brn, ?3) > 0) "               \
+                "AND (?4 < 0 OR (" MEMBER_EXPR ") = ?4) "                                          \
+                "AND (?5 IS NULL OR f.brn > ?5) ORDER BY f.brn LIMIT ?6")                          \
+    X(MEMBER_GET, MEMBER_COLS "WHERE m.brn = ?1")                                                  \
+    X(MEMBER_PUT,                                                                                  \
+      "INSERT INTO members(brn, admitted_on, withdrawn_on, shares, paid_in_krw) "                  \
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(brn) DO UPDATE SET "                                \
+      "admitted_on = excluded.admitted_on, withdrawn_on = excluded.withdrawn_on, "                 \
+      "shares = excluded.shares, paid_in_krw = excluded.paid_in_krw")                              \
+    X(MEMBER_LIST, MEMBER_COLS "WHERE (?1 = 0 OR m.withdrawn_on IS NULL) ORDER BY m.brn")          \
+    X(USER_INSERT,                                                                                 \
+      "INSERT INTO users(username, password_hash, role, created_at) VALUES (?1, ?2, ?3, ?4)")      \
+    X(USER_BY_NAME,                                                                                \
+      "SELECT id, username, password_hash, role, created_at FROM users WHERE username = ?1")       \
+    X(USER_BY_ID, "SELECT id, username, password_hash, role, created_at FROM users WHERE id = ?1") \
+    X(USER_FIRM_ADD, "INSERT OR IGNORE INTO user_firms(user_id, brn) VALUES (?1, ?2)")             \
+    X(USER_FIRMS, "SELECT brn FROM user_firms WHERE user_id = ?1 ORDER BY brn")                    \
+    X(TOKEN_INSERT,                                                                                \
+      "INSERT INTO tokens(hash, user_id, role, firm, label, created_at) "                          \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                           \
+    X(TOKEN_FIND, TOKEN_COLS "WHERE hash = ?1 AND revoked_at IS NULL")                             \
+    X(TOKEN_REVOKE,                                                                                \
+      "UPDATE tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "                       \
+      "WHERE id = ?1 AND revoked_at IS NULL")                                                      \
+    X(TOKEN_LIST, TOKEN_COLS "ORDER BY id")                                                        \
+    X(SESSION_INSERT, "INSERT INTO sessions(hash, user_id, expires_unix) VALUES (?1, ?2, ?3)")     \
+    X(SESSION_FIND, "SELECT hash, user_id, expires_unix FROM sessions WHERE hash = ?1")            \
+    X(SESSION_DELETE, "DELETE FROM sessions WHERE hash = ?1")                                      \
+    X(EVENT_APPEND,                                                                                \
+      "INSERT INTO events(seq, kind, subject, leaf) "                                              \
+      "VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM events), ?1, ?2, ?3) RETURNING seq")         \
+    X(EVENT_COUNT, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events")                                 \
+    X(EVENT_GET, "SELECT leaf FROM events WHERE seq = ?1")                                         \
+    X(SUMMARY,                                                                                     \
+      "SELECT (SELECT count(*) FROM buildings), "                                                  \
+      "(SELECT count(*) FROM buildings WHERE is_centre <> 0), "                                    \
+      "(SELECT count(*) FROM firms), "                                                             \
+      "(SELECT count(*) FROM firms f JOIN buildings b ON b.id = f.building_id "                    \
+      " WHERE b.is_centre <> 0), "                                                                 \
+      "(SELECT COALESCE(sum(employees), 0) FROM firms), "                                          \
+      "(SELECT count(*) FROM members WHERE withdrawn_on IS NULL)")
+
+#define BUILDING_COLS                                                                              \
+    "SELECT b.id, b.name, b.complex, b.is_centre, b.road_address, b.floors, b.building_area_m2, "  \
+    "b.gross_floor_area_m2, (SELECT count(*) FROM firms f WHERE f.building_id = b.id) "            \
+    "FROM buildings b "
+#define MEMBER_EXPR "EXISTS (SELECT 1 FROM members m WHERE m.brn = f.brn AND m.withdrawn_on IS NULL)"
+#define FIRM_COLS                                                                                  \
+    "SELECT f.brn, f.name, f.ksic, f.building_id, f.floor, f.unit, f.employees, f.status, "        \
+    MEMBER_EXPR " FROM firms f "
+#define MEMBER_COLS                                                                                \
+    "SELECT m.brn, COALESCE(f.name, ''), m.admitted_on, m.withdrawn_on, m.shares, m.paid_in_krw "  \
+    "FROM members m LEFT JOIN firms f ON f.brn = m.brn "
+#define TOKEN_COLS                                                                                 \
+    "SELECT id, hash, user_id, role, firm, label, created_at, revoked_at IS NOT NULL FROM tokens "
+
+enum stmt_id {
+#define STMT_ENUM(name, sql) STMT_##name,
+    STMT_TABLE(STMT_ENUM)
+#undef STMT_ENUM
+        STMT_COUNT
+};
+
+static const char *const stmt_sql[STMT_COUNT] = {
+#define STMT_SQL(name, sql) sql,
+    STMT_TABLE(STMT_SQL)
+#undef STMT_SQL
+};
+
+struct sqlite_store {
+    struct store base; /* first: a struct store * is a struct sqlite_store * */
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    int in_tx;
+};
+
+static struct sqlite_store *sq(struct store *s)
+{
+    return (struct sqlite_store *)s;
+}
+
+static int db_error(struct sqlite_store *q, struct dure_err *err, const char *what)
+{
+    int ext = sqlite3_extended_errcode(q->db);
+    const char *msg = sqlite3_errmsg(q->db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return dure_err_set(err, DURE_ECONFLICT, "%s: already exists", what);
+    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return dure_err_set(err, DURE_ECONFLICT, "%s: refers to a record that does not exist",
+                            what);
+    if ((ext & 0xff) == SQLITE_BUSY)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "%s: database is busy", what);
+    return dure_err_set(err, DURE_ESTORE, "%s: %s", what, msg);
+}
+
+/* The cached statement id, reset and unbound, ready for binding. */
+static sqlite3_stmt *stmt(struct sqlite_store *q, enum stmt_id id, struct dure_err *err)
+{
+    sqlite3_stmt *st = q->stmts[id];
+    if (st == NULL) {
+        int rc = sqlite3_prepare_v3(q->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
+                                    NULL);
+        if (rc != SQLITE_OK) {
+            db_error(q, err, "prepare");
+            return NULL;
+        }
+        q->stmts[id] = st;
+    } else {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    return st;
+}
+
+/* Step a statement that returns no rows; resets it afterwards. */
+static int step_done(struct sqlite_store *q, sqlite3_stmt *st, struct dure_err *err,
+                     const char *what)
+{
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        out = db_error(q, err, what);
+    sqlite3_reset(st);
+    return out;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s == NULL)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    str_copy(dst, t != NULL ? (const char *)t : "", n);
+}
+
+static int exec_script(struct sqlite_store *q, const char *sql, struct dure_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(q->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        dure_err_set(err, DURE_ESTORE, "%s", msg != NULL ? msg : "sql error");
+        sqlite3_free(msg);
+        return DURE_ESTORE;
+    }
+    return 0;
+}
+
+/* ---- connection ---- */
+
+static void sq_close(struct store *s)
+{
+    struct sqlite_store *q = sq(s);
+    if (q->in_tx)
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(q->stmts[i]);
+    sqlite3_close(q->db);
+    free(q);
+}
+
+static int sq_begin(struct store *s, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    if (q->in_tx)
+        return dure_err_set(err, DURE_ECONFLICT, "a transaction is already open");
+    sqlite3_stmt *st = stmt(q, STMT_BEGIN, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = step_done(q, st, err, "begin");
+    if (rc == 0)
+        q->in_tx = 1;
+    return rc;
+}
+
+static int sq_commit(struct store *s, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_COMMIT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = step_done(q, st, err, "commit");
+    if (rc == 0)
+        q->in_tx = 0;
+    return rc;
+}
+
+static void sq_rollback(struct store *s)
+{
+    struct sqlite_store *q = sq(s);
+    if (!q->in_tx)
+        return;
+    struct dure_err ignored;
+    sqlite3_stmt *st = stmt(q, STMT_ROLLBACK, &ignored);
+    if (st != NULL)
+        step_done(q, st, &ignored, "rollback");
+    q->in_tx = 0;
+}
+
+static int sq_schema_version(struct store *s, int *version, int *latest, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    size_t n;
+    const struct store__migration *m = store__migrations(&n);
+    *latest = m[n - 1].version;
+    *version = 0;
+    int rc = exec_script(q,
+                         "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                         " applied_at TEXT NOT NULL)",
+                         err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = stmt(q, STMT_SCHEMA_VERSION, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int sq_migrate(struct store *s, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    int version = 0, latest = 0;
+    size_t n;
+    const struct store__migration *m = store__migrations(&n);
+    int rc = sq_schema_version(s, &version, &latest, err);
+    if (rc != 0)
+        return rc;
+    if (version > latest)
+        return dure_err_set(err, DURE_ECONFLICT,
+                            "database schema version %d is newer than this dure knows (%d); "
+                            "upgrade dure",
+                            version, latest);
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].version <= version)
+            continue;
+        rc = sq_begin(s, err);
+        if (rc != 0)
+            return rc;
+        rc = exec_script(q, m[i].sqlite, err);
+        if (rc == 0) {
+            sqlite3_stmt *st = stmt(q, STMT_MIGRATION_DONE, err);
+            if (st == NULL) {
+                rc = DURE_ESTORE;
+            } else {
+                sqlite3_bind_int(st, 1, m[i].version);
+                sqlite3_bind_text(st, 2, m[i].name, -1, SQLITE_STATIC);
+                rc = step_done(q, st, err, "record migration");
+            }
+        }
+        if (rc == 0)
+            rc = sq_commit(s, err);
+        if (rc != 0) {
+            char why[DURE_ERR_MSG_MAX];
+            str_copy(why, err != NULL ? err->msg : "", sizeof(why));
+            sq_rollback(s);
+            return dure_err_set(err, rc, "migration %d (%s) failed: %s", m[i].version, m[i].name,
+                                why);
+        }
+    }
+    return 0;
+}
+
+static int sq_backup(struct store *s, const char *path, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3 *dst = NULL;
+    int rc = 0;
+    if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = dure_err_set(err, DURE_EIO, "cannot open backup file %s", path);
+        goto out;
+    }
+    sqlite3_backup *bk = sqlite3_backup_init(dst, "main", q->db, "main");
+    if (bk == NULL) {
+        rc = dure_err_set(err, DURE_ESTORE, "backup: %s", sqlite3_errmsg(dst));
+        goto out;
+    }
+    /* Copy in steps so writers are not held off for the whole copy. */
+    int step;
+    do {
+        step = sqlite3_backup_step(bk, 1024);
+        if (step == SQLITE_BUSY || step == SQLITE_LOCKED)
+            sqlite3_sleep(10);
+    } while (step == SQLITE_OK || step == SQLITE_BUSY || step == SQLITE_LOCKED);
+    sqlite3_backup_finish(bk);
+    if (step != SQLITE_DONE)
+        rc = dure_err_set(err, DURE_ESTORE, "backup: %s", sqlite3_errstr(step));
+out:
+    sqlite3_close(dst);
+    return rc;
+}
+
+/* ---- buildings ---- */
+
+static void read_building(sqlite3_stmt *st, struct building *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, b->name, sizeof(b->name));
+    b->complex = sqlite3_column_int(st, 2);
+    b->is_centre = sqlite3_column_int(st, 3);
+    col_text(st, 4, b->road_address, sizeof(b->road_address));
+    b->floors = sqlite3_column_int(st, 5);
+    b->building_area_m2 = sqlite3_column_double(st, 6);
+    b->gross_floor_area_m2 = sqlite3_column_double(st, 7);
+    b->firm_count = sqlite3_column_int64(st, 8);
+}
+
+static void bind_building(sqlite3_stmt *st, const struct building *b)
+{
+    bind_text(st, 1, b->name);
+    sqlite3_bind_int(st, 2, b->complex);
+    sqlite3_bind_int(st, 3, b->is_centre ? 1 : 0);
+    bind_text(st, 4, b->road_address);
+    sqlite3_bind_int(st, 5, b->floors);
+    sqlite3_bind_double(st, 6, b->building_area_m2);
+    sqlite3_bind_double(st, 7, b->gross_floor_area_m2);
+}
+
+static int building_same(const struct building *a, const struct building *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->complex == b->complex &&
+           (a->is_centre != 0) == (b->is_centre != 0) &&
+           strcmp(a->road_address, b->road_address) == 0 && a->floors == b->floors &&
+           a->building_area_m2 == b->building_area_m2 &&
+           a->gross_floor_area_m2 == b->gross_floor_area_m2;
+}
+
+static int fetch_building(struct sqlite_store *q, enum stmt_id id, int64_t key, const char *name,
+                          struct building *out, struct dure_err *err)
+{
+    sqlite3_stmt *st = stmt(q, id, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    if (name != NULL)
+        bind_text(st, 1, name);
+    else
+        sqlite3_bind_int64(st, 1, key);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        read_building(st, out);
+    else if (rc == SQLITE_DONE)
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "no such building");
+    else
+        out_rc = db_error(q, err, "read building");
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_building_upsert(struct store *s, const struct building *b, int64_t *id, int *changed,
+                              struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct building old;
+    int rc = fetch_building(q, STMT_BUILDING_BY_NAME, 0, b->name, &old, err);
+    if (rc == 0) {
+        *id = old.id;
+        if (building_same(&old, b)) {
+            *changed = 0;
+            return 0;
+        }
+        sqlite3_stmt *st = stmt(q, STMT_BUILDING_UPDATE, err);
+        if (st == NULL)
+            return DURE_ESTORE;
+        bind_building(st, b);
+        sqlite3_bind_int64(st, 8, old.id);
+        *changed = 2;
+        return step_done(q, st, err, "update building");
+    }
+    if (rc != DURE_ENOTFOUND)
+        return rc;
+    sqlite3_stmt *st = stmt(q, STMT_BUILDING_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_building(st, b);
+    rc = step_done(q, st, err, "insert building");
+    if (rc != 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(q->db);
+    *changed = 1;
+    return 0;
+}
+
+static int sq_building_update(struct store *s, const struct building *b, int *changed,
+                              struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct building old;
+    int rc = fetch_building(q, STMT_BUILDING_BY_ID, b->id, NULL, &old, err);
+    if (rc != 0)
+        return rc;
+    if (building_same(&old, b)) {
+        *changed = 0;
+        return 0;
+    }
+    sqlite3_stmt *st = stmt(q, STMT_BUILDING_UPDATE, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_building(st, b);
+    sqlite3_bind_int64(st, 8, b->id);
+    *changed = 2;
+    return step_done(q, st, err, "update building");
+}
+
+static int sq_building_get(struct store *s, int64_t id, struct building *out, struct dure_err *err)
+{
+    return fetch_building(sq(s), STMT_BUILDING_BY_ID, id, NULL, out, err);
+}
+
+static int sq_building_find(struct store *s, const char *name, int64_t *id, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_BUILDING_FIND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        out = dure_err_set(err, DURE_ENOTFOUND, "no such building");
+    else
+        out = db_error(q, err, "find building");
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_building_delete(struct store *s, int64_t id, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_BUILDING_HAS_FIRMS, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    int has = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (has)
+        return dure_err_set(err, DURE_ECONFLICT,
+                            "building %lld still has firms; move or delete them first",
+                            (long long)id);
+    st = stmt(q, STMT_BUILDING_DELETE, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = step_done(q, st, err, "delete building");
+    if (rc == 0 && sqlite3_changes(q->db) == 0)
+        rc = dure_err_set(err, DURE_ENOTFOUND, "no such building");
+    return rc;
+}
+
+/* Grow *items to hold one more element of size sz; returns the slot or NULL. */
+static void *grow(void **items, size_t *cap, size_t n, size_t sz)
+{
+    if (n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        void *p = realloc(*items, ncap * sz);
+        if (p == NULL)
+            return NULL;
+        *items = p;
+        *cap = ncap;
+    }
+    return (char *)*items + n * sz;
+}
+
+static int sq_building_list(struct store *s, int64_t after_id, size_t limit,
+                            struct building **items, size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0;
+    sqlite3_stmt *st = stmt(q, STMT_BUILDING_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct building *b = grow(&arr, &cap, cnt, sizeof(*b));
+        if (b == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        read_building(st, b);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list buildings");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+/* ---- firms ---- */
+
+static void read_firm(sqlite3_stmt *st, struct firm *f)
+{
+    memset(f, 0, sizeof(*f));
+    col_text(st, 0, f->brn, sizeof(f->brn));
+    col_text(st, 1, f->name, sizeof(f->name));
+    col_text(st, 2, f->ksic, sizeof(f->ksic));
+    f->building_id = sqlite3_column_int64(st, 3);
+    f->floor = sqlite3_column_int(st, 4);
+    col_text(st, 5, f->unit, sizeof(f->unit));
+    f->employees = sqlite3_column_int64(st, 6);
+    f->status = (enum firm_status)sqlite3_column_int(st, 7);
+    f->member = sqlite3_column_int(st, 8);
+}
+
+static int firm_same(const struct firm *a, const struct firm *b)
+{
+    return strcmp(a->name, b->name) == 0 && strcmp(a->ksic, b->ksic) == 0 &&
+           a->building_id == b->building_id && a->floor == b->floor &&
+           strcmp(a->unit, b->unit) == 0 && a->employees == b->employees &&
+           a->status == b->status;
+}
+
+static int sq_firm_get(struct store *s, const char *brn, struct firm *out, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_FIRM_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        read_firm(st, out);
+    else if (rc == SQLITE_DONE)
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "no firm with that registration number");
+    else
+        out_rc = db_error(q, err, "read firm");
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_firm_upsert(struct store *s, const struct firm *f, int *changed,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct firm old;
+    int rc = sq_firm_get(s, f->brn, &old, err);
+    if (rc == 0 && firm_same(&old, f)) {
+        *changed = 0;
+        return 0;
+    }
+    if (rc != 0 && rc != DURE_ENOTFOUND)
+        return rc;
+    *changed = rc == 0 ? 2 : 1;
+    sqlite3_stmt *st = stmt(q, STMT_FIRM_UPSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, f->brn);
+    bind_text(st, 2, f->name);
+    bind_text(st, 3, f->ksic);
+    if (f->building_id > 0)
+        sqlite3_bind_int64(st, 4, f->building_id);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int(st, 5, f->floor);
+    bind_text(st, 6, f->unit);
+    sqlite3_bind_int64(st, 7, f->employees);
+    sqlite3_bind_int(st, 8, (int)f->status);
+    return step_done(q, st, err, "save firm");
+}
+
+static int sq_firm_delete(struct store *s, const char *brn, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_FIRM_IS_MEMBER, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    int member = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (member)
+        return dure_err_set(err, DURE_ECONFLICT,
+                            "the firm is on the member register; it stays for the record");
+    st = stmt(q, STMT_FIRM_DELETE, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    int rc = step_done(q, st, err, "delete firm");
+    if (rc == 0 && sqlite3_changes(q->db) == 0)
+        rc = dure_err_set(err, DURE_ENOTFOUND, "no firm with that registration number");
+    return rc;
+}
+
+static int sq_firm_list(struct store *s, const struct firm_filter *fl, struct firm **items,
+                        size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0;
+    sqlite3_stmt *st = stmt(q, STMT_FIRM_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, fl->building_id);
+    bind_text(st, 2, fl->ksic);
+    bind_text(st, 3, fl->q);
+    sqlite3_bind_int(st, 4, fl->member);
+    bind_text(st, 5, fl->after);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)fl->limit);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct firm *f = grow(&arr, &cap, cnt, sizeof(*f));
+        if (f == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        read_firm(st, f);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list firms");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+/* ---- member register ---- */
+
+static void read_member(sqlite3_stmt *st, struct member *m)
+{
+    memset(m, 0, sizeof(*m));
+    col_text(st, 0, m->brn, sizeof(m->brn));
+    col_text(st, 1, m->firm_name, sizeof(m->firm_name));
+    col_text(st, 2, m->admitted_on, sizeof(m->admitted_on));
+    col_text(st, 3, m->withdrawn_on, sizeof(m->withdrawn_on));
+    m->shares = sqlite3_column_int64(st, 4);
+    m->paid_in_krw = sqlite3_column_int64(st, 5);
+}
+
+static int sq_member_get(struct store *s, const char *brn, struct member *out,
+                         struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_MEMBER_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        read_member(st, out);
+    else if (rc == SQLITE_DONE)
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "not on the member register");
+    else
+        out_rc = db_error(q, err, "read member");
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_member_put(struct store *s, const struct member *m, int *changed,
+                         struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct member old;
+    int rc = sq_member_get(s, m->brn, &old, err);
+    if (rc == 0 && strcmp(old.admitted_on, m->admitted_on) == 0 &&
+        strcmp(old.withdrawn_on, m->withdrawn_on) == 0 && old.shares == m->shares &&
+        old.paid_in_krw == m->paid_in_krw) {
+        *changed = 0;
+        return 0;
+    }
+    if (rc != 0 && rc != DURE_ENOTFOUND)
+        return rc;
+    *changed = rc == 0 ? 2 : 1;
+    sqlite3_stmt *st = stmt(q, STMT_MEMBER_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, m->brn);
+    bind_text(st, 2, m->admitted_on);
+    bind_text(st, 3, m->withdrawn_on[0] != '\0' ? m->withdrawn_on : NULL);
+    sqlite3_bind_int64(st, 4, m->shares);
+    sqlite3_bind_int64(st, 5, m->paid_in_krw);
+    return step_done(q, st, err, "save member");
+}
+
+static int sq_member_list(struct store *s, int active_only, struct member **items, size_t *n,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0;
+    sqlite3_stmt *st = stmt(q, STMT_MEMBER_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int(st, 1, active_only ? 1 : 0);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct member *m = grow(&arr, &cap, cnt, sizeof(*m));
+        if (m == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        read_member(st, m);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list members");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+/* ---- users, tokens, sessions ---- */
+
+static void read_user(sqlite3_stmt *st, struct user *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, u->username, sizeof(u->username));
+    col_text(st, 2, u->password_hash, sizeof(u->password_hash));
+    u->role = sqlite3_column_int(st, 3);
+    col_text(st, 4, u->created_at, sizeof(u->created_at));
+}
+
+static int sq_user_create(struct store *s, struct user *u, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_USER_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, u->username);
+    bind_text(st, 2, u->password_hash);
+    sqlite3_bind_int(st, 3, u->role);
+    bind_text(st, 4, u->created_at);
+    int rc = step_done(q, st, err, "user");
+    if (rc == 0)
+        u->id = sqlite3_last_insert_rowid(q->db);
+    return rc;
+}
+
+static int user_fetch(struct sqlite_store *q, enum stmt_id id, int64_t key, const char *name,
+                      struct user *out, struct dure_err *err)
+{
+    sqlite3_stmt *st = stmt(q, id, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    if (name != NULL)
+        bind_text(st, 1, name);
+    else
+        sqlite3_bind_int64(st, 1, key);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        read_user(st, out);
+    else if (rc == SQLITE_DONE)
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "no such user");
+    else
+        out_rc = db_error(q, err, "read user");
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_user_get_by_name(struct store *s, const char *username, struct user *out,
+                               struct dure_err *err)
+{
+    return user_fetch(sq(s), STMT_USER_BY_NAME, 0, username, out, err);
+}
+
+static int sq_user_get(struct store *s, int64_t id, struct user *out, struct dure_err *err)
+{
+    return user_fetch(sq(s), STMT_USER_BY_ID, id, NULL, out, err);
+}
+
+static int sq_user_firm_add(struct store *s, int64_t user_id, const char *brn,
+                            struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_USER_FIRM_ADD, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, user_id);
+    bind_text(st, 2, brn);
+    return step_done(q, st, err, "user firm");
+}
+
+static int sq_user_firms(struct store *s, int64_t user_id, char (*brns)[BRN_SIZE], size_t max,
+                         size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_USER_FIRMS, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, user_id);
+    size_t cnt = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && cnt < max)
+        col_text(st, 0, brns[cnt++], BRN_SIZE);
+    int rc = (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : db_error(q, err, "user firms");
+    sqlite3_reset(st);
+    *n = cnt;
+    return rc;
+}
+
+static void read_token(sqlite3_stmt *st, struct token *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, t->hash, sizeof(t->hash));
+    t->user_id = sqlite3_column_int64(st, 2);
+    t->role = sqlite3_column_int(st, 3);
+    col_text(st, 4, t->firm, sizeof(t->firm));
+    col_text(st, 5, t->label, sizeof(t->label));
+    col_text(st, 6, t->created_at, sizeof(t->created_at));
+    t->revoked = sqlite3_column_int(st, 7);
+}
+
+static int sq_token_create(struct store *s, struct token *t, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TOKEN_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, t->hash);
+    if (t->user_id > 0)
+        sqlite3_bind_int64(st, 2, t->user_id);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_int(st, 3, t->role);
+    bind_text(st, 4, t->firm[0] != '\0' ? t->firm : NULL);
+    bind_text(st, 5, t->label);
+    bind_text(st, 6, t->created_at);
+    int rc = step_done(q, st, err, "token");
+    if (rc == 0)
+        t->id = sqlite3_last_insert_rowid(q->db);
+    return rc;
+}
+
+static int sq_token_find(struct store *s, const char *hash, struct token *out,
+                         struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TOKEN_FIND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, hash);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW)
+        read_token(st, out);
+    else if (rc == SQLITE_DONE)
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "no such token");
+    else
+        out_rc = db_error(q, err, "read token");
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_token_revoke(struct store *s, int64_t id, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TOKEN_REVOKE, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = step_done(q, st, err, "revoke token");
+    if (rc == 0 && sqlite3_changes(q->db) == 0)
+        rc = dure_err_set(err, DURE_ENOTFOUND, "no active token with id %lld", (long long)id);
+    return rc;
+}
+
+static int sq_token_list(struct store *s, struct token **items, size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0;
+    sqlite3_stmt *st = stmt(q, STMT_TOKEN_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct token *t = grow(&arr, &cap, cnt, sizeof(*t));
+        if (t == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        read_token(st, t);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list tokens");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+static int sq_session_create(struct store *s, const struct session *se, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_SESSION_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, se->hash);
+    sqlite3_bind_int64(st, 2, se->user_id);
+    sqlite3_bind_int64(st, 3, se->expires_unix);
+    return step_done(q, st, err, "session");
+}
+
+static int sq_session_find(struct store *s, const char *hash, struct session *out,
+                           struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_SESSION_FIND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, hash);
+    int rc = sqlite3_step(st);
+    int out_rc = 0;
+    if (rc == SQLITE_ROW) {
+        col_text(st, 0, out->hash, sizeof(out->hash));
+        out->user_id = sqlite3_column_int64(st, 1);
+        out->expires_unix = sqlite3_column_int64(st, 2);
+    } else if (rc == SQLITE_DONE) {
+        out_rc = dure_err_set(err, DURE_ENOTFOUND, "no such session");
+    } else {
+        out_rc = db_error(q, err, "read session");
+    }
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+static int sq_session_delete(struct store *s, const char *hash, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_SESSION_DELETE, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, hash);
+    return step_done(q, st, err, "end session");
+}
+
+/* ---- events ---- */
+
+static int sq_event_append(struct store *s, const char *kind, const char *subject,
+                           const char *leaf, size_t leaf_len, int64_t *seq, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    if (!q->in_tx)
+        return dure_err_set(err, DURE_EINTERNAL, "event outside a transaction");
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_APPEND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, subject);
+    sqlite3_bind_blob(st, 3, leaf, (int)leaf_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW) {
+        if (seq != NULL)
+            *seq = sqlite3_column_int64(st, 0);
+    } else {
+        out = db_error(q, err, "append event");
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_event_count(struct store *s, int64_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_COUNT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        out = db_error(q, err, "count events");
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_event_get(struct store *s, int64_t seq, char **leaf, size_t *len,
+                        struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    *leaf = NULL;
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(st, 0);
+        const void *p = sqlite3_column_blob(st, 0);
+        char *copy = malloc((size_t)n + 1);
+        if (copy == NULL) {
+            out = dure_err_set(err, DURE_ENOMEM, NULL);
+        } else {
+            if (n > 0)
+                memcpy(copy, p, (size_t)n);
+            copy[n] = '\0';
+            *leaf = copy;
+            *len = (size_t)n;
+        }
+    } else if (rc == SQLITE_DONE) {
+        out = dure_err_set(err, DURE_ENOTFOUND, "no event %lld", (long long)seq);
+    } else {
+        out = db_error(q, err, "read event");
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_summary(struct store *s, struct store_summary *out, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_SUMMARY, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = sqlite3_step(st);
+    int o = 0;
+    if (rc == SQLITE_ROW) {
+        out->buildings = sqlite3_column_int64(st, 0);
+        out->centres = sqlite3_column_int64(st, 1);
+        out->firms = sqlite3_column_int64(st, 2);
+        out->firms_in_centres = sqlite3_column_int64(st, 3);
+        out->employees = sqlite3_column_int64(st, 4);
+        out->members = sqlite3_column_int64(st, 5);
+    } else {
+        o = db_error(q, err, "summary");
+    }
+    sqlite3_reset(st);
+    return o;
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .schema_version = sq_schema_version,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .backup = sq_backup,
+    .building_upsert = sq_building_upsert,
+    .building_update = sq_building_update,
+    .building_get = sq_building_get,
+    .building_find = sq_building_find,
+    .building_delete = sq_building_delete,
+    .building_list = sq_building_list,
+    .firm_upsert = sq_firm_upsert,
+    .firm_get = sq_firm_get,
+    .firm_delete = sq_firm_delete,
+    .firm_list = sq_firm_list,
+    .member_put = sq_member_put,
+    .member_get = sq_member_get,
+    .member_list = sq_member_list,
+    .user_create = sq_user_create,
+    .user_get_by_name = sq_user_get_by_name,
+    .user_get = sq_user_get,
+    .user_firm_add = sq_user_firm_add,
+    .user_firms = sq_user_firms,
+    .token_create = sq_token_create,
+    .token_find = sq_token_find,
+    .token_revoke = sq_token_revoke,
+    .token_list = sq_token_list,
+    .session_create = sq_session_create,
+    .session_find = sq_session_find,
+    .session_delete = sq_session_delete,
+    .event_append = sq_event_append,
+    .event_count = sq_event_count,
+    .event_get = sq_event_get,
+    .summary = sq_summary,
+};
+
+int store__sqlite_open(const char *path, struct store **out, struct dure_err *err)
+{
+    struct sqlite_store *q = calloc(1, sizeof(*q));
+    int rc = 0;
+    *out = NULL;
+    if (q == NULL)
+        return dure_err_set(err, DURE_ENOMEM, NULL);
+    q->base.ops = &sqlite_ops;
+    if (sqlite3_open_v2(path, &q->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = dure_err_set(err, DURE_EIO, "cannot open database %s: %s", path,
+                          q->db != NULL ? sqlite3_errmsg(q->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_extended_result_codes(q->db, 1);
+    sqlite3_busy_timeout(q->db, SQLITE_BUSY_TIMEOUT_MS);
+    rc = exec_script(q,
+                     "PRAGMA journal_mode=WAL;"
+                     "PRAGMA synchronous=NORMAL;"
+                     "PRAGMA foreign_keys=ON;"
+                     "PRAGMA temp_store=MEMORY;",
+                     err);
+    if (rc != 0) {
+        char why[DURE_ERR_MSG_MAX];
+        str_copy(why, err != NULL ? err->msg : "", sizeof(why));
+        rc = dure_err_set(err, DURE_EIO, "cannot use database %s: %s", path, why);
+        goto out;
+    }
+out:
+    if (rc != 0) {
+        sqlite3_close(q->db);
+        free(q);
+        return rc;
+    }
+    *out = &q->base;
+    return 0;
+}
