@@ -116,3 +116,15 @@ const char *app_db_url(const struct app *app)
 {
     return app->db_url;
 }
+
+int app_health(struct app *app, const char **driver, struct dure_err *err)
+{
+    struct store *s = NULL;
+    int64_t n = 0;
+    int rc = app_store(app, &s, err);
+    if (rc == 0)
+        rc = store_event_count(s, &n, err);
+    if (rc == 0)
+        *driver = store_driver_name(s);
+    return rc;
+}

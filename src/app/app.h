@@ -27,6 +27,10 @@ int app_store(struct app *app, struct store **out, struct dure_err *err);
 /* Close the calling thread's connection (worker threads call this before they end). */
 void app_thread_done(struct app *app);
 
+/* Check that this thread's store answers a query; *driver (OUT) is its driver's name
+ * ("sqlite", "postgres"). DURE_EUNAVAILABLE-class errors when it does not. */
+int app_health(struct app *app, const char **driver, struct dure_err *err);
+
 /* The database url in use. */
 const char *app_db_url(const struct app *app);
 

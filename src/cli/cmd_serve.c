@@ -40,7 +40,7 @@ int cmd_serve(int argc, char **argv)
     struct http_server_config cfg;
     struct http_server *srv = NULL;
     struct app *app = NULL;
-    struct store *s = NULL;
+    const char *driver = NULL;
     struct dure_err err;
     sigset_t stop_signals;
     int missing = 0, sig = 0, rc = CLI_FAIL;
@@ -97,7 +97,7 @@ int cmd_serve(int argc, char **argv)
     dure_err_clear(&err);
     if (cli_open_app(&c, &app) != CLI_OK)
         goto out;
-    if (app_store(app, &s, &err) != 0) {
+    if (app_health(app, &driver, &err) != 0) {
         cli_fail(&err);
         goto out;
     }
@@ -107,7 +107,7 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     fprintf(stderr, "dure: serving on http://%s (store %s, %u thread%s)\n",
-            http_server_address(srv), store_driver_name(s), http_server_threads(srv),
+            http_server_address(srv), driver, http_server_threads(srv),
             http_server_threads(srv) == 1 ? "" : "s");
     fprintf(stderr, "listening=%s\n", http_server_address(srv));
 
