@@ -37,6 +37,10 @@ fuzz: setup
 	@cmake --build build-fuzz -j $(JOBS)
 	@scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
+# Benchmarks against their named peers (see bench/README.md); not part of make test.
+bench: build
+	@for b in bench/*.sh; do echo "== $$b"; "$$b" $(BUILD)/dure || exit 1; done
+
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz
 
