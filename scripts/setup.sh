@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # Build and test dependencies (see docs/dependencies.md for why each was chosen).
 PKGS="build-essential cmake pkg-config git ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
-libcmocka-dev python3 python3-pytest clang libclang-rt-14-dev"
+libcmocka-dev python3 python3-pytest python3-nacl clang libclang-rt-14-dev
+libpq-dev postgresql-15 libzip-dev libexpat1-dev libcurl4-openssl-dev"
 
 missing=""
 for p in $PKGS; do

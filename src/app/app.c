@@ -3,10 +3,16 @@
 #include "app/app.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
+#include <unistd.h>
+
+#include "app/app_internal.h"
+#include "app/ledger.h"
+#include "util/str.h"
 
 #define APP_MAX_CONNECTIONS 256
 
@@ -15,6 +21,8 @@ struct app {
     pthread_mutex_t lock; /* guards conns */
     struct store *conns[APP_MAX_CONNECTIONS];
     size_t nconns;
+    struct note_signer *signer; /* sodium_malloc'ed; NULL without a key */
+    size_t witness_quorum;
 };
 
 /* The per-thread store connection (the one mutable global STYLE.md allows). */
@@ -40,10 +48,13 @@ int app_create(const struct app_config *cfg, struct app **out, struct dure_err *
         rc = dure_err_set(err, DURE_ENOMEM, NULL);
         goto out;
     }
+    app->witness_quorum = cfg->witness_quorum > 0 ? cfg->witness_quorum : 1;
     rc = app_store(app, &s, err);
     if (rc != 0)
         goto out;
     rc = store_migrate(s, err);
+    if (rc == 0 && cfg->ledger_key != NULL && access(cfg->ledger_key, F_OK) == 0)
+        rc = ledger_key_load(app, cfg->ledger_key, err);
 out:
     if (rc != 0) {
         app_destroy(app);
@@ -67,6 +78,10 @@ void app_destroy(struct app *app)
         tls_conn.store = NULL;
     }
     pthread_mutex_destroy(&app->lock);
+    if (app->signer != NULL) {
+        note_signer_cleanup(app->signer);
+        sodium_free(app->signer);
+    }
     free(app->db_url);
     free(app);
 }
@@ -127,4 +142,28 @@ int app_health(struct app *app, const char **driver, struct dure_err *err)
     if (rc == 0)
         *driver = store_driver_name(s);
     return rc;
+}
+
+struct note_signer **app__signer_slot(struct app *app)
+{
+    return &app->signer;
+}
+
+size_t app__witness_quorum(const struct app *app)
+{
+    return app->witness_quorum;
+}
+
+void app_default_key_path(const char *db_url, char *out, size_t n)
+{
+    if (strstr(db_url, "://") != NULL) {
+        const char *dir = getenv("DURE_DATA_DIR");
+        snprintf(out, n, "%s/ledger.key", dir != NULL && dir[0] != '\0' ? dir : "var");
+        return;
+    }
+    const char *slash = strrchr(db_url, '/');
+    if (slash == NULL)
+        snprintf(out, n, "ledger.key");
+    else
+        snprintf(out, n, "%.*s/ledger.key", (int)(slash - db_url), db_url);
 }

@@ -10,8 +10,15 @@
 struct app;
 
 struct app_config {
-    const char *db_url; /* path (SQLite) or postgres://...; copied */
+    const char *db_url;     /* path (SQLite) or postgres://...; copied */
+    const char *ledger_key; /* path of the ledger's signing key; loaded when the file exists
+                             * (NULL: no key; the ledger then serves but cannot sign) */
+    unsigned witness_quorum; /* cosignatures that make a checkpoint witnessed; 0 means 1 */
 };
+
+/* Where the ledger key lives for a database url: beside a SQLite file ("var/dure.db" ->
+ * "var/ledger.key"), or $DURE_DATA_DIR/ledger.key (default var/) for a server url. out (OUT). */
+void app_default_key_path(const char *db_url, char *out, size_t n);
 
 /* Create the context, open the store once and apply migrations. *out is owned. */
 int app_create(const struct app_config *cfg, struct app **out, struct dure_err *err);

@@ -164,7 +164,9 @@ static int make_parent_dir(const char *path)
 int cli_open_app(const struct cli_common *c, struct app **app)
 {
     struct dure_err err;
-    struct app_config cfg = {.db_url = c->db};
+    char key[4096];
+    struct app_config cfg = {.db_url = c->db, .ledger_key = key};
+    app_default_key_path(c->db, key, sizeof(key));
     dure_err_clear(&err);
     if (strstr(c->db, "://") == NULL && make_parent_dir(c->db) != 0)
         return cli_failf("cannot create the directory of %s: %s", c->db, strerror(errno));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/ledger.h"
 #include "cli/cli.h"
 
 int cmd_init(int argc, char **argv)
@@ -13,17 +14,28 @@ int cmd_init(int argc, char **argv)
     struct app *app = NULL;
     struct store *s = NULL;
     struct dure_err err;
-    int version = 0, latest = 0;
+    int version = 0, latest = 0, missing = 0, created = 0;
+    char key[4096];
     cli_parse_common(&argc, argv, &c);
+    const char *origin = cli_take_opt(&argc, argv, "--ledger-origin", &missing);
     if (c.help) {
-        puts("usage: dure init [--db PATH] [--json]\n\n"
-             "Create the database if it is missing and apply every schema migration.");
+        puts("usage: dure init [--db PATH] [--ledger-origin NAME] [--json]\n\n"
+             "Create the database if it is missing, apply every schema migration, and create "
+             "the ledger's\nEd25519 signing key (ledger.key beside the database, mode 0600) if "
+             "there is none.\nThe key's name is the origin line of every checkpoint (default "
+             LEDGER_DEFAULT_ORIGIN ").");
         return CLI_OK;
     }
-    if (argc > 1)
-        return cli_failf("init: unexpected argument %s", argv[1]);
+    if (argc > 1 || missing)
+        return cli_failf("init: unexpected argument %s", argc > 1 ? argv[1] : "--ledger-origin");
     if (cli_open_app(&c, &app) != CLI_OK)
         return CLI_FAIL;
+    app_default_key_path(c.db, key, sizeof(key));
+    if (ledger_key_init(key, origin, &created, &err) != 0 ||
+        (created && ledger_key_load(app, key, &err) != 0)) {
+        app_destroy(app);
+        return cli_fail(&err);
+    }
     int rc = app_store(app, &s, &err);
     if (rc == 0)
         rc = store_schema_version(s, &version, &latest, &err);
@@ -35,8 +47,8 @@ int cmd_init(int argc, char **argv)
         printf("{\"db\":\"%s\",\"store\":\"%s\",\"schema_version\":%d}\n",
                strstr(c.db, "://") != NULL ? "(url)" : c.db, store_driver_name(s), version);
     else
-        printf("dure: database %s ready (%s, schema version %d)\n", c.db, store_driver_name(s),
-               version);
+        printf("dure: database %s ready (%s, schema version %d); ledger key %s%s\n", c.db,
+               store_driver_name(s), version, key, created ? " created" : "");
     app_destroy(app);
     return CLI_OK;
 }

@@ -129,8 +129,197 @@ static const char m0001_postgres[] =
     "  leaf BYTEA NOT NULL"
     ");";
 
+/* 2: the data pool. Invoices are keyed by approval number; each side's contribution is the
+ * upload that brought it, so one invoice is one record linked to both firms. */
+#define M0002_COMMON(ID, BIGINT, BLOB)                                                              \
+    "CREATE TABLE uploads ("                                                                       \
+    "  id " ID ","                                                                                 \
+    "  firm TEXT REFERENCES firms(brn),"                                                           \
+    "  kind TEXT NOT NULL,"                                                                        \
+    "  sha256 TEXT NOT NULL,"                                                                      \
+    "  format TEXT NOT NULL DEFAULT '',"                                                           \
+    "  filename TEXT NOT NULL DEFAULT '',"                                                         \
+    "  created_at TEXT NOT NULL,"                                                                  \
+    "  actor TEXT NOT NULL DEFAULT '',"                                                            \
+    "  rows " BIGINT " NOT NULL DEFAULT 0,"                                                        \
+    "  new_records " BIGINT " NOT NULL DEFAULT 0,"                                                 \
+    "  linked " BIGINT " NOT NULL DEFAULT 0,"                                                      \
+    "  unchanged " BIGINT " NOT NULL DEFAULT 0,"                                                   \
+    "  conflicts " BIGINT " NOT NULL DEFAULT 0,"                                                   \
+    "  deleted_at TEXT"                                                                            \
+    ");"                                                                                           \
+    "CREATE UNIQUE INDEX uploads_live ON uploads(COALESCE(firm, ''), kind, sha256) "            \
+    "WHERE deleted_at IS NULL;"    \
+    "CREATE TABLE invoices ("                                                                      \
+    "  approval_no TEXT PRIMARY KEY,"                                                              \
+    "  written_on TEXT NOT NULL,"                                                                  \
+    "  month TEXT NOT NULL,"                                                                       \
+    "  issued_on TEXT NOT NULL DEFAULT '',"                                                        \
+    "  supplier_brn TEXT NOT NULL,"                                                                \
+    "  supplier_branch TEXT NOT NULL DEFAULT '',"                                                  \
+    "  supplier_name TEXT NOT NULL DEFAULT '',"                                                    \
+    "  buyer_kind INTEGER NOT NULL DEFAULT 0,"                                                     \
+    "  buyer_brn TEXT NOT NULL DEFAULT '',"                                                        \
+    "  buyer_branch TEXT NOT NULL DEFAULT '',"                                                     \
+    "  buyer_name TEXT NOT NULL DEFAULT '',"                                                       \
+    "  total_krw " BIGINT " NOT NULL,"                                                             \
+    "  supply_krw " BIGINT " NOT NULL,"                                                            \
+    "  tax_krw " BIGINT " NOT NULL,"                                                               \
+    "  tax_exempt INTEGER NOT NULL DEFAULT 0,"                                                     \
+    "  amended INTEGER NOT NULL DEFAULT 0,"                                                        \
+    "  kind TEXT NOT NULL DEFAULT '',"                                                             \
+    "  receipt INTEGER NOT NULL DEFAULT 0,"                                                        \
+    "  items_complete INTEGER NOT NULL DEFAULT 0,"                                                 \
+    "  supplier_upload " BIGINT " REFERENCES uploads(id),"                                         \
+    "  buyer_upload " BIGINT " REFERENCES uploads(id)"                                             \
+    ")"
+static const char m0002_sqlite[] =
+    M0002_COMMON("INTEGER PRIMARY KEY", "INTEGER", "BLOB") " WITHOUT ROWID;"
+    "CREATE INDEX invoices_supplier ON invoices(supplier_brn, month) WHERE supplier_upload IS NOT NULL;"
+    "CREATE INDEX invoices_buyer ON invoices(buyer_brn, month) WHERE buyer_upload IS NOT NULL;"
+    "CREATE TABLE invoice_items ("
+    "  approval_no TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  date TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  spec TEXT NOT NULL DEFAULT '',"
+    "  qty_milli INTEGER NOT NULL DEFAULT 0,"
+    "  unit_price_krw INTEGER NOT NULL DEFAULT 0,"
+    "  supply_krw INTEGER NOT NULL DEFAULT 0,"
+    "  tax_krw INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (approval_no, line)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE kpis ("
+    "  brn TEXT NOT NULL REFERENCES firms(brn),"
+    "  month TEXT NOT NULL,"
+    "  revenue_krw INTEGER NOT NULL,"
+    "  production_krw INTEGER NOT NULL,"
+    "  exports_krw INTEGER NOT NULL,"
+    "  employees INTEGER NOT NULL,"
+    "  upload_id INTEGER REFERENCES uploads(id),"
+    "  PRIMARY KEY (brn, month)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE consents ("
+    "  brn TEXT PRIMARY KEY REFERENCES firms(brn),"
+    "  scopes INTEGER NOT NULL,"
+    "  updated_at TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE data_uses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  brn TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  computation TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  used_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX data_uses_brn ON data_uses(brn, id);"
+    "CREATE TABLE firm_months ("
+    "  brn TEXT NOT NULL,"
+    "  month TEXT NOT NULL,"
+    "  sales_krw INTEGER NOT NULL,"
+    "  purchases_krw INTEGER NOT NULL,"
+    "  cluster_purchases_krw INTEGER NOT NULL,"
+    "  invoices_issued INTEGER NOT NULL,"
+    "  invoices_received INTEGER NOT NULL,"
+    "  PRIMARY KEY (brn, month)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE event_secrets ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  brn TEXT NOT NULL,"
+    "  secret TEXT NOT NULL"
+    ");";
+
+static const char m0002_postgres[] =
+    M0002_COMMON("BIGSERIAL PRIMARY KEY", "BIGINT", "BYTEA") ";"
+    "CREATE INDEX invoices_supplier ON invoices(supplier_brn, month) WHERE supplier_upload IS NOT NULL;"
+    "CREATE INDEX invoices_buyer ON invoices(buyer_brn, month) WHERE buyer_upload IS NOT NULL;"
+    "CREATE TABLE invoice_items ("
+    "  approval_no TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  date TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  spec TEXT NOT NULL DEFAULT '',"
+    "  qty_milli BIGINT NOT NULL DEFAULT 0,"
+    "  unit_price_krw BIGINT NOT NULL DEFAULT 0,"
+    "  supply_krw BIGINT NOT NULL DEFAULT 0,"
+    "  tax_krw BIGINT NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (approval_no, line)"
+    ");"
+    "CREATE TABLE kpis ("
+    "  brn TEXT NOT NULL REFERENCES firms(brn),"
+    "  month TEXT NOT NULL,"
+    "  revenue_krw BIGINT NOT NULL,"
+    "  production_krw BIGINT NOT NULL,"
+    "  exports_krw BIGINT NOT NULL,"
+    "  employees BIGINT NOT NULL,"
+    "  upload_id BIGINT REFERENCES uploads(id),"
+    "  PRIMARY KEY (brn, month)"
+    ");"
+    "CREATE TABLE consents ("
+    "  brn TEXT PRIMARY KEY REFERENCES firms(brn),"
+    "  scopes INTEGER NOT NULL,"
+    "  updated_at TEXT NOT NULL"
+    ");"
+    "CREATE TABLE data_uses ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  brn TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL,"
+    "  computation TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  used_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX data_uses_brn ON data_uses(brn, id);"
+    "CREATE TABLE firm_months ("
+    "  brn TEXT NOT NULL,"
+    "  month TEXT NOT NULL,"
+    "  sales_krw BIGINT NOT NULL,"
+    "  purchases_krw BIGINT NOT NULL,"
+    "  cluster_purchases_krw BIGINT NOT NULL,"
+    "  invoices_issued BIGINT NOT NULL,"
+    "  invoices_received BIGINT NOT NULL,"
+    "  PRIMARY KEY (brn, month)"
+    ");"
+    "CREATE TABLE event_secrets ("
+    "  seq BIGINT PRIMARY KEY,"
+    "  brn TEXT NOT NULL,"
+    "  secret TEXT NOT NULL"
+    ");";
+
+/* 3: the ledger. tlog_nodes holds every complete subtree of the RFC 9162 tree over the events,
+ * so a proof costs O(log n) reads; level-0 rows are the leaf hashes. */
+#define M0003_COMMON(BIGINT, BLOB)                                                                 \
+    "CREATE TABLE tlog_nodes ("                                                                    \
+    "  level INTEGER NOT NULL,"                                                                    \
+    "  idx " BIGINT " NOT NULL,"                                                                   \
+    "  hash " BLOB " NOT NULL,"                                                                    \
+    "  PRIMARY KEY (level, idx)"                                                                   \
+    ")"
+#define M0003_REST(BIGINT)                                                                         \
+    "CREATE INDEX tlog_leaf_hash ON tlog_nodes(hash) WHERE level = 0;"                             \
+    "CREATE TABLE checkpoints ("                                                                   \
+    "  size " BIGINT " PRIMARY KEY,"                                                               \
+    "  note TEXT NOT NULL,"                                                                        \
+    "  created_at TEXT NOT NULL"                                                                   \
+    ");"                                                                                           \
+    "CREATE TABLE witnesses ("                                                                     \
+    "  name TEXT PRIMARY KEY,"                                                                     \
+    "  vkey TEXT NOT NULL"                                                                         \
+    ");"                                                                                           \
+    "CREATE TABLE cosignatures ("                                                                  \
+    "  size " BIGINT " NOT NULL,"                                                                  \
+    "  witness TEXT NOT NULL,"                                                                     \
+    "  line TEXT NOT NULL,"                                                                        \
+    "  PRIMARY KEY (size, witness)"                                                                \
+    ");"
+static const char m0003_sqlite[] =
+    M0003_COMMON("INTEGER", "BLOB") " WITHOUT ROWID;" M0003_REST("INTEGER");
+static const char m0003_postgres[] = M0003_COMMON("BIGINT", "BYTEA") ";" M0003_REST("BIGINT");
+
 static const struct store__migration migrations[] = {
     {1, "registry, member register, users, tokens, events", m0001_sqlite, m0001_postgres},
+    {2, "data pool: uploads, invoices, kpis, consent, data uses, rollups", m0002_sqlite,
+     m0002_postgres},
+    {3, "ledger: tree nodes, checkpoints, witnesses, cosignatures", m0003_sqlite, m0003_postgres},
 };
 
 const struct store__migration *store__migrations(size_t *n)

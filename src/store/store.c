@@ -2,6 +2,7 @@
 /* Driver selection and dispatch of the store interface. */
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_impl.h"
@@ -12,8 +13,7 @@ int store_open(const char *url, struct store **out, struct dure_err *err)
     if (url == NULL || url[0] == '\0')
         return dure_err_set(err, DURE_EINVAL, "no database given (--db PATH or $DURE_DB)");
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-        return dure_err_set(err, DURE_EUNAVAILABLE,
-                            "this build has no PostgreSQL driver yet; use a file path");
+        return store__postgres_open(url, out, err);
     return store__sqlite_open(url, out, err);
 }
 
@@ -28,7 +28,11 @@ const char *store_driver_name(const struct store *s)
     return s->ops->name;
 }
 
-#define DISPATCH(fn, ...) return s->ops->fn(s, __VA_ARGS__)
+#define DISPATCH(fn, ...)                                                                          \
+    return s->ops->fn != NULL                                                                      \
+               ? s->ops->fn(s, __VA_ARGS__)                                                        \
+               : dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot " #fn " yet",           \
+                              s->ops->name)
 
 int store_migrate(struct store *s, struct dure_err *err) { DISPATCH(migrate, err); }
 int store_schema_version(struct store *s, int *version, int *latest, struct dure_err *err)
@@ -174,4 +178,159 @@ int store_event_get(struct store *s, int64_t seq, char **leaf, size_t *len, stru
 int store_summary(struct store *s, struct store_summary *out, struct dure_err *err)
 {
     DISPATCH(summary, out, err);
+}
+
+int store_upload_create(struct store *s, struct pool_upload *u, struct dure_err *err)
+{
+    DISPATCH(upload_create, u, err);
+}
+int store_upload_finish(struct store *s, const struct pool_upload *u, struct dure_err *err)
+{
+    DISPATCH(upload_finish, u, err);
+}
+int store_upload_find(struct store *s, const char *firm, const char *kind, const char *sha256,
+                      struct pool_upload *out, struct dure_err *err)
+{
+    DISPATCH(upload_find, firm, kind, sha256, out, err);
+}
+int store_upload_get(struct store *s, int64_t id, struct pool_upload *out, struct dure_err *err)
+{
+    DISPATCH(upload_get, id, out, err);
+}
+int store_upload_list(struct store *s, const char *firm, struct pool_upload **items, size_t *n,
+                      struct dure_err *err)
+{
+    DISPATCH(upload_list, firm, items, n, err);
+}
+int store_upload_delete(struct store *s, int64_t id, struct dure_err *err)
+{
+    DISPATCH(upload_delete, id, err);
+}
+int store_invoice_put(struct store *s, int64_t upload_id, const char *firm, enum pool_side side,
+                      const struct pool_invoice *inv, enum store_invoice_outcome *outcome,
+                      char *why, size_t why_n, struct dure_err *err)
+{
+    DISPATCH(invoice_put, upload_id, firm, side, inv, outcome, why, why_n, err);
+}
+int store_invoice_list(struct store *s, const struct invoice_filter *filter,
+                       struct pool_invoice **items, size_t *n, struct dure_err *err)
+{
+    DISPATCH(invoice_list, filter, items, n, err);
+}
+int store_kpi_put(struct store *s, int64_t upload_id, const struct pool_kpi *k, int *changed,
+                  struct dure_err *err)
+{
+    DISPATCH(kpi_put, upload_id, k, changed, err);
+}
+int store_kpi_list(struct store *s, const char *firm, const char *month, struct pool_kpi **items,
+                   size_t *n, struct dure_err *err)
+{
+    DISPATCH(kpi_list, firm, month, items, n, err);
+}
+int store_consent_get(struct store *s, const char *brn, int *scopes, char updated_at[REG_TIME_SIZE],
+                      struct dure_err *err)
+{
+    DISPATCH(consent_get, brn, scopes, updated_at, err);
+}
+int store_consent_put(struct store *s, const char *brn, int scopes, const char *updated_at,
+                      struct dure_err *err)
+{
+    DISPATCH(consent_put, brn, scopes, updated_at, err);
+}
+int store_data_use_add(struct store *s, const struct data_use *u, struct dure_err *err)
+{
+    DISPATCH(data_use_add, u, err);
+}
+int store_data_use_list(struct store *s, const char *brn, struct data_use **items, size_t *n,
+                        struct dure_err *err)
+{
+    DISPATCH(data_use_list, brn, items, n, err);
+}
+int store_rollup_refresh(struct store *s, const char *firm, struct dure_err *err)
+{
+    DISPATCH(rollup_refresh, firm, err);
+}
+int store_rollup_list(struct store *s, const char *firm, struct firm_month **items, size_t *n,
+                      struct dure_err *err)
+{
+    DISPATCH(rollup_list, firm, items, n, err);
+}
+int store_event_secret_put(struct store *s, int64_t seq, const char *brn, const char *json,
+                           struct dure_err *err)
+{
+    DISPATCH(event_secret_put, seq, brn, json, err);
+}
+
+void store_invoices_free(struct pool_invoice *items, size_t n)
+{
+    /* Invoices and their items share one block (see the drivers' invoice_list). */
+    (void)n;
+    free(items);
+}
+
+int store_tlog_node_put(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32],
+                        struct dure_err *err)
+{
+    DISPATCH(tlog_node_put, level, index, hash, err);
+}
+int store_tlog_node_get(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32],
+                        struct dure_err *err)
+{
+    DISPATCH(tlog_node_get, level, index, hash, err);
+}
+int store_tlog_leaf_find(struct store *s, const uint8_t hash[32], int64_t *index,
+                         struct dure_err *err)
+{
+    DISPATCH(tlog_leaf_find, hash, index, err);
+}
+int store_event_scan(struct store *s, int64_t start, int64_t end, store_event_fn fn, void *ctx,
+                     struct dure_err *err)
+{
+    DISPATCH(event_scan, start, end, fn, ctx, err);
+}
+int store_checkpoint_put(struct store *s, int64_t size, const char *note, const char *created_at,
+                         struct dure_err *err)
+{
+    DISPATCH(checkpoint_put, size, note, created_at, err);
+}
+int store_checkpoint_latest(struct store *s, int64_t *size, char **note, struct dure_err *err)
+{
+    DISPATCH(checkpoint_latest, size, note, err);
+}
+int store_checkpoint_get(struct store *s, int64_t size, char **note, struct dure_err *err)
+{
+    DISPATCH(checkpoint_get, size, note, err);
+}
+int store_witness_put(struct store *s, const char *name, const char *vkey, struct dure_err *err)
+{
+    DISPATCH(witness_put, name, vkey, err);
+}
+int store_witness_list(struct store *s, char ***names, char ***vkeys, size_t *n,
+                       struct dure_err *err)
+{
+    DISPATCH(witness_list, names, vkeys, n, err);
+}
+int store_cosignature_put(struct store *s, int64_t size, const char *witness, const char *line,
+                          struct dure_err *err)
+{
+    DISPATCH(cosignature_put, size, witness, line, err);
+}
+int store_cosignature_list(struct store *s, int64_t size, char ***lines, size_t *n,
+                           struct dure_err *err)
+{
+    DISPATCH(cosignature_list, size, lines, n, err);
+}
+int store_event_secret_get(struct store *s, int64_t seq, char brn[BRN_SIZE], char **json,
+                           struct dure_err *err)
+{
+    DISPATCH(event_secret_get, seq, brn, json, err);
+}
+
+void store_strings_free(char **strings, size_t n)
+{
+    if (strings == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(strings[i]);
+    free(strings);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pool.h"
 #include "core/registry.h"
 #include "util/err.h"
 
@@ -149,6 +150,158 @@ int store_event_append(struct store *s, const char *kind, const char *subject, c
 int store_event_count(struct store *s, int64_t *n, struct dure_err *err);
 /* Leaf bytes of event seq into an owned NUL-terminated string. */
 int store_event_get(struct store *s, int64_t seq, char **leaf, size_t *len, struct dure_err *err);
+
+/* ---- the data pool: uploads, invoices, KPIs, consent, data uses, rollups ---- */
+
+/* One uploaded file. */
+struct pool_upload {
+    int64_t id;
+    char firm[BRN_SIZE]; /* "" for a secretariat's multi-firm KPI file */
+    char kind[16];       /* "invoices" or "kpis" */
+    char sha256[65];     /* hex SHA-256 of the file's bytes */
+    char format[24];     /* "csv (UTF-8)", "xlsx", "xml" ... */
+    char filename[128];  /* as given by the member, sanitised */
+    char created_at[REG_TIME_SIZE];
+    char actor[80];
+    int64_t rows;        /* records read */
+    int64_t new_records; /* invoices or KPI rows stored for the first time */
+    int64_t linked;      /* invoices the other party had uploaded, now linked to this firm too */
+    int64_t unchanged;   /* records this firm had already contributed */
+    int64_t conflicts;   /* same approval number, different facts: reported, not merged */
+    int deleted;
+};
+
+/* What store_invoice_put did with one invoice. */
+enum store_invoice_outcome {
+    STORE_INVOICE_NEW = 0,   /* first time the pool sees this approval number */
+    STORE_INVOICE_LINKED,    /* known from the other party; this firm is now linked too */
+    STORE_INVOICE_UNCHANGED, /* this firm had already contributed it */
+    STORE_INVOICE_UPGRADED,  /* known, and these line items (XML) replace a list-export line */
+    STORE_INVOICE_CONFLICT,  /* same approval number, different facts: nothing changed */
+};
+
+/* Create the upload record (id set in u). The pair (firm, kind, sha256) of live uploads is
+ * unique: DURE_ECONFLICT when the same file was already uploaded. */
+int store_upload_create(struct store *s, struct pool_upload *u, struct dure_err *err);
+/* Store the final counts of u->id. */
+int store_upload_finish(struct store *s, const struct pool_upload *u, struct dure_err *err);
+/* The live upload of firm ("" = multi-firm) with that kind and hash; DURE_ENOTFOUND if none. */
+int store_upload_find(struct store *s, const char *firm, const char *kind, const char *sha256,
+                      struct pool_upload *out, struct dure_err *err);
+int store_upload_get(struct store *s, int64_t id, struct pool_upload *out, struct dure_err *err);
+/* Live uploads of firm ("" = the multi-firm ones), newest first. *items owned. */
+int store_upload_list(struct store *s, const char *firm, struct pool_upload **items, size_t *n,
+                      struct dure_err *err);
+/* Delete upload id: unlink its invoices (deleting those no other party still holds) and its KPI
+ * rows, and mark the upload deleted. */
+int store_upload_delete(struct store *s, int64_t id, struct dure_err *err);
+
+/* Store one invoice contributed by firm on side through upload_id. *outcome (OUT) says what
+ * happened; on STORE_INVOICE_CONFLICT, why (OUT, size n) names the differing field. */
+int store_invoice_put(struct store *s, int64_t upload_id, const char *firm, enum pool_side side,
+                      const struct pool_invoice *inv, enum store_invoice_outcome *outcome,
+                      char *why, size_t why_n, struct dure_err *err);
+
+struct invoice_filter {
+    const char *firm;   /* required: only invoices this firm contributed */
+    const char *month;  /* YYYY-MM or NULL */
+    int side;           /* -1 both, else enum pool_side */
+    const char *after;  /* cursor: approval numbers greater than this */
+    size_t limit;
+};
+/* Invoices matching filter in approval-number order; each carries its first item only
+ * (items points into the same allocation). *items owned: free with store_invoices_free. */
+int store_invoice_list(struct store *s, const struct invoice_filter *filter,
+                       struct pool_invoice **items, size_t *n, struct dure_err *err);
+void store_invoices_free(struct pool_invoice *items, size_t n);
+
+/* Insert or replace a firm's KPI month from upload_id; *changed as for firms. */
+int store_kpi_put(struct store *s, int64_t upload_id, const struct pool_kpi *k, int *changed,
+                  struct dure_err *err);
+/* KPI months of firm (month NULL = all) in month order. *items owned. */
+int store_kpi_list(struct store *s, const char *firm, const char *month, struct pool_kpi **items,
+                   size_t *n, struct dure_err *err);
+
+/* Consent scopes of a firm (bits of enum pool_consent; 0 and "" when never set). */
+int store_consent_get(struct store *s, const char *brn, int *scopes, char updated_at[REG_TIME_SIZE],
+                      struct dure_err *err);
+int store_consent_put(struct store *s, const char *brn, int scopes, const char *updated_at,
+                      struct dure_err *err);
+
+struct data_use {
+    int64_t id;
+    char brn[BRN_SIZE];
+    char purpose[32];      /* "statistics", "benchmarking", "purchasing", "forecast" ... */
+    char computation[128]; /* e.g. "stats release 2025" */
+    char actor[80];
+    char used_at[REG_TIME_SIZE];
+};
+int store_data_use_add(struct store *s, const struct data_use *u, struct dure_err *err);
+/* Uses of brn's data, newest first. *items owned. */
+int store_data_use_list(struct store *s, const char *brn, struct data_use **items, size_t *n,
+                        struct dure_err *err);
+
+/* Recompute the monthly rollups of firm from the invoices it contributed. */
+int store_rollup_refresh(struct store *s, const char *firm, struct dure_err *err);
+
+struct firm_month {
+    char brn[BRN_SIZE];
+    char month[POOL_MONTH_SIZE];
+    int64_t sales_krw, purchases_krw, cluster_purchases_krw;
+    int64_t invoices_issued, invoices_received;
+};
+/* Rollups of firm in month order. *items owned. */
+int store_rollup_list(struct store *s, const char *firm, struct firm_month **items, size_t *n,
+                      struct dure_err *err);
+
+/* Keep the secret openings (salts and figures, JSON) of event seq for its member's receipt. */
+int store_event_secret_put(struct store *s, int64_t seq, const char *brn, const char *json,
+                           struct dure_err *err);
+
+/* ---- the ledger: Merkle tree nodes, checkpoints, witnesses ---- */
+
+/* Store the hash of the complete subtree (level, index) (RFC 9162 tree over the events). */
+int store_tlog_node_put(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32],
+                        struct dure_err *err);
+/* The stored hash of (level, index) into hash (OUT); DURE_ENOTFOUND if absent. */
+int store_tlog_node_get(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32],
+                        struct dure_err *err);
+/* The index of the leaf with that leaf hash; DURE_ENOTFOUND if none. */
+int store_tlog_leaf_find(struct store *s, const uint8_t hash[32], int64_t *index,
+                         struct dure_err *err);
+
+/* Call fn for every event with start <= seq < end in order, with its leaf bytes (borrowed for
+ * the call). A non-zero return from fn stops the scan and is returned. */
+typedef int (*store_event_fn)(void *ctx, int64_t seq, const void *leaf, size_t len);
+int store_event_scan(struct store *s, int64_t start, int64_t end, store_event_fn fn, void *ctx,
+                     struct dure_err *err);
+
+/* Keep a signed checkpoint of tree size size (note: the whole signed note text). */
+int store_checkpoint_put(struct store *s, int64_t size, const char *note, const char *created_at,
+                         struct dure_err *err);
+/* The latest checkpoint: *size (OUT) and *note (OUT, owned, free()); DURE_ENOTFOUND if none. */
+int store_checkpoint_latest(struct store *s, int64_t *size, char **note, struct dure_err *err);
+/* The checkpoint of exactly that size; DURE_ENOTFOUND if none was cut at that size. */
+int store_checkpoint_get(struct store *s, int64_t size, char **note, struct dure_err *err);
+
+/* Register (or replace) a witness's verifier key (cosignature/v1) under its key name. */
+int store_witness_put(struct store *s, const char *name, const char *vkey, struct dure_err *err);
+/* Every registered witness: names and vkeys as parallel owned arrays of owned strings;
+ * free with store_strings_free. */
+int store_witness_list(struct store *s, char ***names, char ***vkeys, size_t *n,
+                       struct dure_err *err);
+/* Keep witness name's cosignature line for the checkpoint of size (replacing its earlier one). */
+int store_cosignature_put(struct store *s, int64_t size, const char *witness, const char *line,
+                          struct dure_err *err);
+/* The cosignature lines collected for size, in witness-name order (owned strings). */
+int store_cosignature_list(struct store *s, int64_t size, char ***lines, size_t *n,
+                           struct dure_err *err);
+void store_strings_free(char **strings, size_t n);
+
+/* The opening kept for event seq: the member's BRN (OUT) and the secret JSON (OUT, owned);
+ * DURE_ENOTFOUND when the event has none. */
+int store_event_secret_get(struct store *s, int64_t seq, char brn[BRN_SIZE], char **json,
+                           struct dure_err *err);
 
 /* ---- figures for the front page ---- */
 struct store_summary {

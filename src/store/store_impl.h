@@ -63,6 +63,57 @@ struct store_ops {
                      struct dure_err *err);
 
     int (*summary)(struct store *s, struct store_summary *out, struct dure_err *err);
+
+    int (*upload_create)(struct store *s, struct pool_upload *u, struct dure_err *err);
+    int (*upload_finish)(struct store *s, const struct pool_upload *u, struct dure_err *err);
+    int (*upload_find)(struct store *s, const char *firm, const char *kind, const char *sha256,
+                       struct pool_upload *out, struct dure_err *err);
+    int (*upload_get)(struct store *s, int64_t id, struct pool_upload *out, struct dure_err *err);
+    int (*upload_list)(struct store *s, const char *firm, struct pool_upload **items, size_t *n,
+                       struct dure_err *err);
+    int (*upload_delete)(struct store *s, int64_t id, struct dure_err *err);
+    int (*invoice_put)(struct store *s, int64_t upload_id, const char *firm, enum pool_side side,
+                       const struct pool_invoice *inv, enum store_invoice_outcome *outcome,
+                       char *why, size_t why_n, struct dure_err *err);
+    int (*invoice_list)(struct store *s, const struct invoice_filter *filter,
+                        struct pool_invoice **items, size_t *n, struct dure_err *err);
+    int (*kpi_put)(struct store *s, int64_t upload_id, const struct pool_kpi *k, int *changed,
+                   struct dure_err *err);
+    int (*kpi_list)(struct store *s, const char *firm, const char *month, struct pool_kpi **items,
+                    size_t *n, struct dure_err *err);
+    int (*consent_get)(struct store *s, const char *brn, int *scopes,
+                       char updated_at[REG_TIME_SIZE], struct dure_err *err);
+    int (*consent_put)(struct store *s, const char *brn, int scopes, const char *updated_at,
+                       struct dure_err *err);
+    int (*data_use_add)(struct store *s, const struct data_use *u, struct dure_err *err);
+    int (*data_use_list)(struct store *s, const char *brn, struct data_use **items, size_t *n,
+                         struct dure_err *err);
+    int (*rollup_refresh)(struct store *s, const char *firm, struct dure_err *err);
+    int (*rollup_list)(struct store *s, const char *firm, struct firm_month **items, size_t *n,
+                       struct dure_err *err);
+    int (*event_secret_put)(struct store *s, int64_t seq, const char *brn, const char *json,
+                            struct dure_err *err);
+    int (*tlog_node_put)(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32],
+                         struct dure_err *err);
+    int (*tlog_node_get)(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32],
+                         struct dure_err *err);
+    int (*tlog_leaf_find)(struct store *s, const uint8_t hash[32], int64_t *index,
+                          struct dure_err *err);
+    int (*event_scan)(struct store *s, int64_t start, int64_t end, store_event_fn fn, void *ctx,
+                      struct dure_err *err);
+    int (*checkpoint_put)(struct store *s, int64_t size, const char *note, const char *created_at,
+                          struct dure_err *err);
+    int (*checkpoint_latest)(struct store *s, int64_t *size, char **note, struct dure_err *err);
+    int (*checkpoint_get)(struct store *s, int64_t size, char **note, struct dure_err *err);
+    int (*witness_put)(struct store *s, const char *name, const char *vkey, struct dure_err *err);
+    int (*witness_list)(struct store *s, char ***names, char ***vkeys, size_t *n,
+                        struct dure_err *err);
+    int (*cosignature_put)(struct store *s, int64_t size, const char *witness, const char *line,
+                           struct dure_err *err);
+    int (*cosignature_list)(struct store *s, int64_t size, char ***lines, size_t *n,
+                            struct dure_err *err);
+    int (*event_secret_get)(struct store *s, int64_t seq, char brn[BRN_SIZE], char **json,
+                            struct dure_err *err);
 };
 
 struct store {
@@ -71,5 +122,8 @@ struct store {
 
 /* Driver constructors. */
 int store__sqlite_open(const char *path, struct store **out, struct dure_err *err);
+/* url is a postgres:// or postgresql:// URL handed to libpq as it is; the connection error never
+ * shows the password. */
+int store__postgres_open(const char *url, struct store **out, struct dure_err *err);
 
 #endif

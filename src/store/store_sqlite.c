@@ -3,6 +3,7 @@
  * thread (SQLITE_OPEN_NOMUTEX), every statement prepared once and cached, writes in
  * BEGIN IMMEDIATE so a writer takes the lock up front instead of failing at commit. */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,109 @@
       "VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM events), ?1, ?2, ?3) RETURNING seq")         \
     X(EVENT_COUNT, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events")                                 \
     X(EVENT_GET, "SELECT leaf FROM events WHERE seq = ?1")                                         \
+    X(UPLOAD_INSERT,                                                                               \
+      "INSERT INTO uploads(firm, kind, sha256, format, filename, created_at, actor) "               \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                       \
+    X(UPLOAD_FINISH,                                                                               \
+      "UPDATE uploads SET rows = ?2, new_records = ?3, linked = ?4, unchanged = ?5, "              \
+      "conflicts = ?6, format = ?7 WHERE id = ?1")                                                 \
+    X(UPLOAD_FIND, UPLOAD_COLS "WHERE COALESCE(firm, '') = ?1 AND kind = ?2 AND sha256 = ?3 "      \
+                               "AND deleted_at IS NULL")                                           \
+    X(UPLOAD_GET, UPLOAD_COLS "WHERE id = ?1")                                                     \
+    X(UPLOAD_LIST, UPLOAD_COLS "WHERE COALESCE(firm, '') = ?1 AND deleted_at IS NULL "              \
+                               "ORDER BY id DESC")                                                 \
+    X(UPLOAD_MARK_DELETED,                                                                         \
+      "UPDATE uploads SET deleted_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') "                      \
+      "WHERE id = ?1 AND deleted_at IS NULL")                                                      \
+    X(UPLOAD_UNLINK_SUPPLIER, "UPDATE invoices SET supplier_upload = NULL WHERE supplier_upload = ?1") \
+    X(UPLOAD_UNLINK_BUYER, "UPDATE invoices SET buyer_upload = NULL WHERE buyer_upload = ?1")      \
+    X(INVOICE_ITEMS_ORPHANS,                                                                       \
+      "DELETE FROM invoice_items WHERE approval_no IN (SELECT approval_no FROM invoices "           \
+      "WHERE supplier_upload IS NULL AND buyer_upload IS NULL)")                                   \
+    X(INVOICE_ORPHANS,                                                                             \
+      "DELETE FROM invoices WHERE supplier_upload IS NULL AND buyer_upload IS NULL")               \
+    X(UPLOAD_DELETE_KPIS, "DELETE FROM kpis WHERE upload_id = ?1")                                 \
+    X(INVOICE_INSERT,                                                                              \
+      "INSERT INTO invoices(approval_no, written_on, month, issued_on, supplier_brn, "             \
+      "supplier_branch, supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, "          \
+      "total_krw, supply_krw, tax_krw, tax_exempt, amended, kind, receipt, items_complete, "       \
+      "supplier_upload, buyer_upload) VALUES (?1, ?2, substr(?2, 1, 7), ?3, ?4, ?5, ?6, ?7, ?8, "  \
+      "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "                                \
+      "ON CONFLICT(approval_no) DO NOTHING")                                                       \
+    X(INVOICE_GET_KEY,                                                                             \
+      "SELECT written_on, supplier_brn, buyer_brn, total_krw, supply_krw, tax_krw, "               \
+      "items_complete, supplier_upload, buyer_upload FROM invoices WHERE approval_no = ?1")        \
+    X(INVOICE_LINK_SUPPLIER, "UPDATE invoices SET supplier_upload = ?2 WHERE approval_no = ?1")    \
+    X(INVOICE_LINK_BUYER, "UPDATE invoices SET buyer_upload = ?2 WHERE approval_no = ?1")          \
+    X(INVOICE_SET_COMPLETE, "UPDATE invoices SET items_complete = 1 WHERE approval_no = ?1")       \
+    X(INVOICE_ITEMS_CLEAR, "DELETE FROM invoice_items WHERE approval_no = ?1")                     \
+    X(INVOICE_ITEM_INSERT,                                                                         \
+      "INSERT INTO invoice_items(approval_no, line, date, name, spec, qty_milli, "                 \
+      "unit_price_krw, supply_krw, tax_krw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")          \
+    X(INVOICE_LIST,                                                                                \
+      "SELECT i.approval_no, i.written_on, i.issued_on, i.supplier_brn, i.supplier_branch, "       \
+      "i.supplier_name, i.buyer_kind, i.buyer_brn, i.buyer_branch, i.buyer_name, i.total_krw, "    \
+      "i.supply_krw, i.tax_krw, i.tax_exempt, i.amended, i.kind, i.receipt, i.items_complete, "    \
+      "it.date, it.name, it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "     \
+      "FROM invoices i LEFT JOIN invoice_items it ON it.approval_no = i.approval_no AND it.line = 1 " \
+      "WHERE ((?3 <> 1 AND i.supplier_brn = ?1 AND i.supplier_upload IS NOT NULL) "                \
+      "    OR (?3 <> 0 AND i.buyer_brn = ?1 AND i.buyer_upload IS NOT NULL)) "                     \
+      "AND (?2 IS NULL OR i.month = ?2) AND (?4 IS NULL OR i.approval_no > ?4) "                   \
+      "ORDER BY i.approval_no LIMIT ?5")                                                           \
+    X(KPI_GET, "SELECT revenue_krw, production_krw, exports_krw, employees FROM kpis "             \
+               "WHERE brn = ?1 AND month = ?2")                                                    \
+    X(KPI_PUT,                                                                                     \
+      "INSERT INTO kpis(brn, month, revenue_krw, production_krw, exports_krw, employees, "         \
+      "upload_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(brn, month) DO UPDATE SET "      \
+      "revenue_krw = excluded.revenue_krw, production_krw = excluded.production_krw, "             \
+      "exports_krw = excluded.exports_krw, employees = excluded.employees, "                       \
+      "upload_id = excluded.upload_id")                                                            \
+    X(KPI_LIST,                                                                                    \
+      "SELECT brn, month, revenue_krw, production_krw, exports_krw, employees FROM kpis "          \
+      "WHERE brn = ?1 AND (?2 IS NULL OR month = ?2) ORDER BY month")                              \
+    X(CONSENT_GET, "SELECT scopes, updated_at FROM consents WHERE brn = ?1")                       \
+    X(CONSENT_PUT,                                                                                 \
+      "INSERT INTO consents(brn, scopes, updated_at) VALUES (?1, ?2, ?3) "                         \
+      "ON CONFLICT(brn) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at") \
+    X(DATA_USE_ADD,                                                                                \
+      "INSERT INTO data_uses(brn, purpose, computation, actor, used_at) "                          \
+      "VALUES (?1, ?2, ?3, ?4, ?5)")                                                               \
+    X(DATA_USE_LIST,                                                                               \
+      "SELECT id, brn, purpose, computation, actor, used_at FROM data_uses WHERE brn = ?1 "        \
+      "ORDER BY id DESC LIMIT 1000")                                                               \
+    X(ROLLUP_CLEAR, "DELETE FROM firm_months WHERE brn = ?1")                                      \
+    X(ROLLUP_FILL,                                                                                 \
+      "INSERT INTO firm_months(brn, month, sales_krw, purchases_krw, cluster_purchases_krw, "      \
+      "invoices_issued, invoices_received) "                                                       \
+      "SELECT ?1, month, sum(sales), sum(purchases), sum(cluster), sum(n_issued), "                \
+      "sum(n_received) FROM ("                                                                     \
+      " SELECT month, supply_krw AS sales, 0 AS purchases, 0 AS cluster, 1 AS n_issued, "          \
+      "  0 AS n_received FROM invoices WHERE supplier_brn = ?1 AND supplier_upload IS NOT NULL "   \
+      " UNION ALL "                                                                                \
+      " SELECT i.month, 0, i.supply_krw, CASE WHEN f.brn IS NULL THEN 0 ELSE i.supply_krw END, "   \
+      "  0, 1 FROM invoices i LEFT JOIN firms f ON f.brn = i.supplier_brn "                        \
+      "  WHERE i.buyer_brn = ?1 AND i.buyer_upload IS NOT NULL"                                    \
+      ") GROUP BY month")                                                                          \
+    X(ROLLUP_LIST,                                                                                 \
+      "SELECT brn, month, sales_krw, purchases_krw, cluster_purchases_krw, invoices_issued, "      \
+      "invoices_received FROM firm_months WHERE brn = ?1 ORDER BY month")                          \
+    X(EVENT_SECRET_PUT, "INSERT INTO event_secrets(seq, brn, secret) VALUES (?1, ?2, ?3)")         \
+    X(TLOG_NODE_PUT, "INSERT INTO tlog_nodes(level, idx, hash) VALUES (?1, ?2, ?3)")              \
+    X(TLOG_NODE_GET, "SELECT hash FROM tlog_nodes WHERE level = ?1 AND idx = ?2")                  \
+    X(TLOG_LEAF_FIND, "SELECT idx FROM tlog_nodes WHERE level = 0 AND hash = ?1")                  \
+    X(EVENT_SCAN, "SELECT seq, leaf FROM events WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")        \
+    X(CHECKPOINT_PUT, "INSERT OR IGNORE INTO checkpoints(size, note, created_at) VALUES (?1, ?2, ?3)") \
+    X(CHECKPOINT_LATEST, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")          \
+    X(CHECKPOINT_GET, "SELECT size, note FROM checkpoints WHERE size = ?1")                        \
+    X(WITNESS_PUT,                                                                                 \
+      "INSERT INTO witnesses(name, vkey) VALUES (?1, ?2) "                                         \
+      "ON CONFLICT(name) DO UPDATE SET vkey = excluded.vkey")                                      \
+    X(WITNESS_LIST, "SELECT name, vkey FROM witnesses ORDER BY name")                              \
+    X(COSIGNATURE_PUT,                                                                             \
+      "INSERT INTO cosignatures(size, witness, line) VALUES (?1, ?2, ?3) "                         \
+      "ON CONFLICT(size, witness) DO UPDATE SET line = excluded.line")                             \
+    X(COSIGNATURE_LIST, "SELECT line FROM cosignatures WHERE size = ?1 ORDER BY witness")          \
+    X(EVENT_SECRET_GET, "SELECT brn, secret FROM event_secrets WHERE seq = ?1")                    \
     X(SUMMARY,                                                                                     \
       "SELECT (SELECT count(*) FROM buildings), "                                                  \
       "(SELECT count(*) FROM buildings WHERE is_centre <> 0), "                                    \
@@ -87,6 +191,9 @@
       "(SELECT COALESCE(sum(employees), 0) FROM firms), "                                          \
       "(SELECT count(*) FROM members WHERE withdrawn_on IS NULL)")
 
+#define UPLOAD_COLS                                                                                \
+    "SELECT id, firm, kind, sha256, format, filename, created_at, actor, rows, new_records, "      \
+    "linked, unchanged, conflicts, deleted_at IS NOT NULL FROM uploads "
 #define BUILDING_COLS                                                                              \
     "SELECT b.id, b.name, b.complex, b.is_centre, b.road_address, b.floors, b.building_area_m2, "  \
     "b.gross_floor_area_m2, (SELECT count(*) FROM firms f WHERE f.building_id = b.id) "            \
@@ -1116,6 +1223,862 @@ static int sq_summary(struct store *s, struct store_summary *out, struct dure_er
     return o;
 }
 
+/* ---- the data pool ---- */
+
+static void read_upload(sqlite3_stmt *st, struct pool_upload *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, u->firm, sizeof(u->firm));
+    col_text(st, 2, u->kind, sizeof(u->kind));
+    col_text(st, 3, u->sha256, sizeof(u->sha256));
+    col_text(st, 4, u->format, sizeof(u->format));
+    col_text(st, 5, u->filename, sizeof(u->filename));
+    col_text(st, 6, u->created_at, sizeof(u->created_at));
+    col_text(st, 7, u->actor, sizeof(u->actor));
+    u->rows = sqlite3_column_int64(st, 8);
+    u->new_records = sqlite3_column_int64(st, 9);
+    u->linked = sqlite3_column_int64(st, 10);
+    u->unchanged = sqlite3_column_int64(st, 11);
+    u->conflicts = sqlite3_column_int64(st, 12);
+    u->deleted = sqlite3_column_int(st, 13);
+}
+
+static int sq_upload_create(struct store *s, struct pool_upload *u, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_UPLOAD_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, u->firm[0] != '\0' ? u->firm : NULL);
+    bind_text(st, 2, u->kind);
+    bind_text(st, 3, u->sha256);
+    bind_text(st, 4, u->format);
+    bind_text(st, 5, u->filename);
+    bind_text(st, 6, u->created_at);
+    bind_text(st, 7, u->actor);
+    int rc = step_done(q, st, err, "upload");
+    if (rc == 0)
+        u->id = sqlite3_last_insert_rowid(q->db);
+    return rc;
+}
+
+static int sq_upload_finish(struct store *s, const struct pool_upload *u, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_UPLOAD_FINISH, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, u->id);
+    sqlite3_bind_int64(st, 2, u->rows);
+    sqlite3_bind_int64(st, 3, u->new_records);
+    sqlite3_bind_int64(st, 4, u->linked);
+    sqlite3_bind_int64(st, 5, u->unchanged);
+    sqlite3_bind_int64(st, 6, u->conflicts);
+    bind_text(st, 7, u->format);
+    return step_done(q, st, err, "finish upload");
+}
+
+static int upload_fetch(struct sqlite_store *q, sqlite3_stmt *st, struct pool_upload *out,
+                        struct dure_err *err)
+{
+    int rc = sqlite3_step(st);
+    int o = 0;
+    if (rc == SQLITE_ROW)
+        read_upload(st, out);
+    else if (rc == SQLITE_DONE)
+        o = dure_err_set(err, DURE_ENOTFOUND, "no such upload");
+    else
+        o = db_error(q, err, "read upload");
+    sqlite3_reset(st);
+    return o;
+}
+
+static int sq_upload_find(struct store *s, const char *firm, const char *kind, const char *sha256,
+                          struct pool_upload *out, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_UPLOAD_FIND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    bind_text(st, 2, kind);
+    bind_text(st, 3, sha256);
+    return upload_fetch(q, st, out, err);
+}
+
+static int sq_upload_get(struct store *s, int64_t id, struct pool_upload *out,
+                         struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_UPLOAD_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    return upload_fetch(q, st, out, err);
+}
+
+static int sq_upload_list(struct store *s, const char *firm, struct pool_upload **items, size_t *n,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0, step;
+    sqlite3_stmt *st = stmt(q, STMT_UPLOAD_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct pool_upload *u = grow(&arr, &cap, cnt, sizeof(*u));
+        if (u == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        read_upload(st, u);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list uploads");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+/* Run a cached statement whose only parameter is an id. */
+static int run_with_id(struct sqlite_store *q, enum stmt_id id, int64_t key, struct dure_err *err,
+                       const char *what)
+{
+    sqlite3_stmt *st = stmt(q, id, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    if (key >= 0)
+        sqlite3_bind_int64(st, 1, key);
+    return step_done(q, st, err, what);
+}
+
+static int sq_upload_delete(struct store *s, int64_t id, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    int rc = run_with_id(q, STMT_UPLOAD_MARK_DELETED, id, err, "delete upload");
+    if (rc == 0 && sqlite3_changes(q->db) == 0)
+        return dure_err_set(err, DURE_ENOTFOUND, "no such upload");
+    if (rc == 0)
+        rc = run_with_id(q, STMT_UPLOAD_UNLINK_SUPPLIER, id, err, "unlink invoices");
+    if (rc == 0)
+        rc = run_with_id(q, STMT_UPLOAD_UNLINK_BUYER, id, err, "unlink invoices");
+    if (rc == 0)
+        rc = run_with_id(q, STMT_INVOICE_ITEMS_ORPHANS, -1, err, "delete items");
+    if (rc == 0)
+        rc = run_with_id(q, STMT_INVOICE_ORPHANS, -1, err, "delete invoices");
+    if (rc == 0)
+        rc = run_with_id(q, STMT_UPLOAD_DELETE_KPIS, id, err, "delete kpis");
+    return rc;
+}
+
+static int insert_items(struct sqlite_store *q, const struct pool_invoice *inv,
+                        struct dure_err *err)
+{
+    for (size_t i = 0; i < inv->nitems; i++) {
+        const struct pool_item *it = &inv->items[i];
+        sqlite3_stmt *st = stmt(q, STMT_INVOICE_ITEM_INSERT, err);
+        if (st == NULL)
+            return DURE_ESTORE;
+        bind_text(st, 1, inv->approval_no);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
+        bind_text(st, 3, it->date);
+        bind_text(st, 4, it->name);
+        bind_text(st, 5, it->spec);
+        sqlite3_bind_int64(st, 6, it->qty_milli);
+        sqlite3_bind_int64(st, 7, it->unit_price_krw);
+        sqlite3_bind_int64(st, 8, it->supply_krw);
+        sqlite3_bind_int64(st, 9, it->tax_krw);
+        int rc = step_done(q, st, err, "invoice item");
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
+                          enum pool_side side, const struct pool_invoice *inv,
+                          enum store_invoice_outcome *outcome, char *why, size_t why_n,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    int rc;
+    (void)firm;
+    sqlite3_stmt *st = stmt(q, STMT_INVOICE_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, inv->approval_no);
+    bind_text(st, 2, inv->written_on);
+    bind_text(st, 3, inv->issued_on);
+    bind_text(st, 4, inv->supplier_brn);
+    bind_text(st, 5, inv->supplier_branch);
+    bind_text(st, 6, inv->supplier_name);
+    sqlite3_bind_int(st, 7, (int)inv->buyer_kind);
+    bind_text(st, 8, inv->buyer_brn);
+    bind_text(st, 9, inv->buyer_branch);
+    bind_text(st, 10, inv->buyer_name);
+    sqlite3_bind_int64(st, 11, inv->total_krw);
+    sqlite3_bind_int64(st, 12, inv->supply_krw);
+    sqlite3_bind_int64(st, 13, inv->tax_krw);
+    sqlite3_bind_int(st, 14, inv->tax_exempt);
+    sqlite3_bind_int(st, 15, inv->amended);
+    bind_text(st, 16, inv->kind);
+    sqlite3_bind_int(st, 17, inv->receipt);
+    sqlite3_bind_int(st, 18, inv->items_complete);
+    if (side == POOL_SIDE_ISSUED) {
+        sqlite3_bind_int64(st, 19, upload_id);
+        sqlite3_bind_null(st, 20);
+    } else {
+        sqlite3_bind_null(st, 19);
+        sqlite3_bind_int64(st, 20, upload_id);
+    }
+    rc = step_done(q, st, err, "invoice");
+    if (rc != 0)
+        return rc;
+    if (sqlite3_changes(q->db) == 1) {
+        *outcome = STORE_INVOICE_NEW;
+        return insert_items(q, inv, err);
+    }
+
+    /* Known approval number: the same facts link this firm; different facts are a conflict. */
+    st = stmt(q, STMT_INVOICE_GET_KEY, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, inv->approval_no);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return db_error(q, err, "read invoice");
+    }
+    char written[REG_DATE_SIZE], sup[BRN_SIZE], buy[BRN_SIZE];
+    col_text(st, 0, written, sizeof(written));
+    col_text(st, 1, sup, sizeof(sup));
+    col_text(st, 2, buy, sizeof(buy));
+    int64_t total = sqlite3_column_int64(st, 3), supply = sqlite3_column_int64(st, 4),
+            tax = sqlite3_column_int64(st, 5);
+    int complete = sqlite3_column_int(st, 6);
+    int linked = sqlite3_column_type(st, side == POOL_SIDE_ISSUED ? 7 : 8) != SQLITE_NULL;
+    sqlite3_reset(st);
+    const char *diff = strcmp(sup, inv->supplier_brn) != 0    ? "공급자사업자등록번호"
+                       : strcmp(buy, inv->buyer_brn) != 0     ? "공급받는자사업자등록번호"
+                       : strcmp(written, inv->written_on) != 0 ? "작성일자"
+                       : total != inv->total_krw               ? "합계금액"
+                       : supply != inv->supply_krw             ? "공급가액"
+                       : tax != inv->tax_krw                   ? "세액"
+                                                               : NULL;
+    if (diff != NULL) {
+        *outcome = STORE_INVOICE_CONFLICT;
+        snprintf(why, why_n, "%s differs from the copy already in the pool", diff);
+        return 0;
+    }
+    *outcome = linked ? STORE_INVOICE_UNCHANGED : STORE_INVOICE_LINKED;
+    if (!linked) {
+        st = stmt(q, side == POOL_SIDE_ISSUED ? STMT_INVOICE_LINK_SUPPLIER : STMT_INVOICE_LINK_BUYER,
+                  err);
+        if (st == NULL)
+            return DURE_ESTORE;
+        bind_text(st, 1, inv->approval_no);
+        sqlite3_bind_int64(st, 2, upload_id);
+        rc = step_done(q, st, err, "link invoice");
+        if (rc != 0)
+            return rc;
+    }
+    if (inv->items_complete && !complete) {
+        /* Every line of the XML replaces the list export's representative line. */
+        st = stmt(q, STMT_INVOICE_ITEMS_CLEAR, err);
+        if (st == NULL)
+            return DURE_ESTORE;
+        bind_text(st, 1, inv->approval_no);
+        rc = step_done(q, st, err, "replace items");
+        if (rc == 0)
+            rc = insert_items(q, inv, err);
+        if (rc == 0) {
+            st = stmt(q, STMT_INVOICE_SET_COMPLETE, err);
+            if (st == NULL)
+                return DURE_ESTORE;
+            bind_text(st, 1, inv->approval_no);
+            rc = step_done(q, st, err, "replace items");
+        }
+        if (rc == 0 && *outcome == STORE_INVOICE_UNCHANGED)
+            *outcome = STORE_INVOICE_UPGRADED;
+    }
+    return rc;
+}
+
+/* A listed invoice and its first item share one allocation slot. */
+struct invoice_slot {
+    struct pool_invoice inv;
+    struct pool_item item;
+};
+
+static int sq_invoice_list(struct store *s, const struct invoice_filter *fl,
+                           struct pool_invoice **items, size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct invoice_slot *slots = NULL;
+    struct pool_invoice *out = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = 0, step;
+    *items = NULL;
+    *n = 0;
+    sqlite3_stmt *st = stmt(q, STMT_INVOICE_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, fl->firm);
+    bind_text(st, 2, fl->month);
+    sqlite3_bind_int(st, 3, fl->side);
+    bind_text(st, 4, fl->after);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)fl->limit);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct invoice_slot *sl = grow((void **)&slots, &cap, cnt, sizeof(*sl));
+        if (sl == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        memset(sl, 0, sizeof(*sl));
+        struct pool_invoice *v = &sl->inv;
+        col_text(st, 0, v->approval_no, sizeof(v->approval_no));
+        col_text(st, 1, v->written_on, sizeof(v->written_on));
+        col_text(st, 2, v->issued_on, sizeof(v->issued_on));
+        col_text(st, 3, v->supplier_brn, sizeof(v->supplier_brn));
+        col_text(st, 4, v->supplier_branch, sizeof(v->supplier_branch));
+        col_text(st, 5, v->supplier_name, sizeof(v->supplier_name));
+        v->buyer_kind = (enum pool_party_kind)sqlite3_column_int(st, 6);
+        col_text(st, 7, v->buyer_brn, sizeof(v->buyer_brn));
+        col_text(st, 8, v->buyer_branch, sizeof(v->buyer_branch));
+        col_text(st, 9, v->buyer_name, sizeof(v->buyer_name));
+        v->total_krw = sqlite3_column_int64(st, 10);
+        v->supply_krw = sqlite3_column_int64(st, 11);
+        v->tax_krw = sqlite3_column_int64(st, 12);
+        v->tax_exempt = sqlite3_column_int(st, 13);
+        v->amended = sqlite3_column_int(st, 14);
+        col_text(st, 15, v->kind, sizeof(v->kind));
+        v->receipt = sqlite3_column_int(st, 16);
+        v->items_complete = sqlite3_column_int(st, 17);
+        if (sqlite3_column_type(st, 19) != SQLITE_NULL) {
+            col_text(st, 18, sl->item.date, sizeof(sl->item.date));
+            col_text(st, 19, sl->item.name, sizeof(sl->item.name));
+            col_text(st, 20, sl->item.spec, sizeof(sl->item.spec));
+            sl->item.qty_milli = sqlite3_column_int64(st, 21);
+            sl->item.unit_price_krw = sqlite3_column_int64(st, 22);
+            sl->item.supply_krw = sqlite3_column_int64(st, 23);
+            sl->item.tax_krw = sqlite3_column_int64(st, 24);
+            v->nitems = 1;
+        }
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list invoices");
+out:
+    sqlite3_reset(st);
+    if (rc == 0 && cnt > 0) {
+        /* Hand out a plain array of invoices followed by their items in one block. */
+        out = malloc(cnt * (sizeof(struct pool_invoice) + sizeof(struct pool_item)));
+        if (out == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        } else {
+            struct pool_item *its = (struct pool_item *)(out + cnt);
+            for (size_t i = 0; i < cnt; i++) {
+                out[i] = slots[i].inv;
+                its[i] = slots[i].item;
+                out[i].items = out[i].nitems ? &its[i] : NULL;
+            }
+        }
+    }
+    free(slots);
+    if (rc != 0) {
+        free(out);
+        return rc;
+    }
+    *items = out;
+    *n = cnt;
+    return 0;
+}
+
+static int sq_kpi_put(struct store *s, int64_t upload_id, const struct pool_kpi *k, int *changed,
+                      struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_KPI_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, k->brn);
+    bind_text(st, 2, k->month);
+    int step = sqlite3_step(st);
+    int same = step == SQLITE_ROW && sqlite3_column_int64(st, 0) == k->revenue_krw &&
+               sqlite3_column_int64(st, 1) == k->production_krw &&
+               sqlite3_column_int64(st, 2) == k->exports_krw &&
+               sqlite3_column_int64(st, 3) == k->employees;
+    int existed = step == SQLITE_ROW;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return db_error(q, err, "read kpi");
+    if (same) {
+        *changed = 0;
+        return 0;
+    }
+    *changed = existed ? 2 : 1;
+    st = stmt(q, STMT_KPI_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, k->brn);
+    bind_text(st, 2, k->month);
+    sqlite3_bind_int64(st, 3, k->revenue_krw);
+    sqlite3_bind_int64(st, 4, k->production_krw);
+    sqlite3_bind_int64(st, 5, k->exports_krw);
+    sqlite3_bind_int64(st, 6, k->employees);
+    sqlite3_bind_int64(st, 7, upload_id);
+    return step_done(q, st, err, "kpi");
+}
+
+static int sq_kpi_list(struct store *s, const char *firm, const char *month,
+                       struct pool_kpi **items, size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0, step;
+    sqlite3_stmt *st = stmt(q, STMT_KPI_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    bind_text(st, 2, month);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct pool_kpi *k = grow(&arr, &cap, cnt, sizeof(*k));
+        if (k == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        memset(k, 0, sizeof(*k));
+        col_text(st, 0, k->brn, sizeof(k->brn));
+        col_text(st, 1, k->month, sizeof(k->month));
+        k->revenue_krw = sqlite3_column_int64(st, 2);
+        k->production_krw = sqlite3_column_int64(st, 3);
+        k->exports_krw = sqlite3_column_int64(st, 4);
+        k->employees = sqlite3_column_int64(st, 5);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list kpis");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+static int sq_consent_get(struct store *s, const char *brn, int *scopes,
+                          char updated_at[REG_TIME_SIZE], struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_CONSENT_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    int step = sqlite3_step(st);
+    *scopes = 0;
+    updated_at[0] = '\0';
+    if (step == SQLITE_ROW) {
+        *scopes = sqlite3_column_int(st, 0);
+        col_text(st, 1, updated_at, REG_TIME_SIZE);
+    }
+    sqlite3_reset(st);
+    return (step == SQLITE_ROW || step == SQLITE_DONE) ? 0 : db_error(q, err, "read consent");
+}
+
+static int sq_consent_put(struct store *s, const char *brn, int scopes, const char *updated_at,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_CONSENT_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    sqlite3_bind_int(st, 2, scopes);
+    bind_text(st, 3, updated_at);
+    return step_done(q, st, err, "consent");
+}
+
+static int sq_data_use_add(struct store *s, const struct data_use *u, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_DATA_USE_ADD, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, u->brn);
+    bind_text(st, 2, u->purpose);
+    bind_text(st, 3, u->computation);
+    bind_text(st, 4, u->actor);
+    bind_text(st, 5, u->used_at);
+    return step_done(q, st, err, "data use");
+}
+
+static int sq_data_use_list(struct store *s, const char *brn, struct data_use **items, size_t *n,
+                            struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0, step;
+    sqlite3_stmt *st = stmt(q, STMT_DATA_USE_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, brn);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct data_use *u = grow(&arr, &cap, cnt, sizeof(*u));
+        if (u == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        memset(u, 0, sizeof(*u));
+        u->id = sqlite3_column_int64(st, 0);
+        col_text(st, 1, u->brn, sizeof(u->brn));
+        col_text(st, 2, u->purpose, sizeof(u->purpose));
+        col_text(st, 3, u->computation, sizeof(u->computation));
+        col_text(st, 4, u->actor, sizeof(u->actor));
+        col_text(st, 5, u->used_at, sizeof(u->used_at));
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list data uses");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+static int sq_rollup_refresh(struct store *s, const char *firm, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_ROLLUP_CLEAR, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    int rc = step_done(q, st, err, "rollup");
+    if (rc != 0)
+        return rc;
+    st = stmt(q, STMT_ROLLUP_FILL, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    return step_done(q, st, err, "rollup");
+}
+
+static int sq_rollup_list(struct store *s, const char *firm, struct firm_month **items, size_t *n,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    void *arr = NULL;
+    size_t cap = 0, cnt = 0;
+    int rc = 0, step;
+    sqlite3_stmt *st = stmt(q, STMT_ROLLUP_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, firm);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct firm_month *m = grow(&arr, &cap, cnt, sizeof(*m));
+        if (m == NULL) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            goto out;
+        }
+        memset(m, 0, sizeof(*m));
+        col_text(st, 0, m->brn, sizeof(m->brn));
+        col_text(st, 1, m->month, sizeof(m->month));
+        m->sales_krw = sqlite3_column_int64(st, 2);
+        m->purchases_krw = sqlite3_column_int64(st, 3);
+        m->cluster_purchases_krw = sqlite3_column_int64(st, 4);
+        m->invoices_issued = sqlite3_column_int64(st, 5);
+        m->invoices_received = sqlite3_column_int64(st, 6);
+        cnt++;
+    }
+    if (step != SQLITE_DONE)
+        rc = db_error(q, err, "list rollups");
+out:
+    sqlite3_reset(st);
+    if (rc != 0) {
+        free(arr);
+        arr = NULL;
+        cnt = 0;
+    }
+    *items = arr;
+    *n = cnt;
+    return rc;
+}
+
+static int sq_event_secret_put(struct store *s, int64_t seq, const char *brn, const char *json,
+                               struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_SECRET_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, seq);
+    bind_text(st, 2, brn);
+    bind_text(st, 3, json);
+    return step_done(q, st, err, "event secret");
+}
+
+/* ---- the ledger ---- */
+
+static int sq_tlog_node_put(struct store *s, uint64_t level, uint64_t index,
+                            const uint8_t hash[32], struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TLOG_NODE_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+    return step_done(q, st, err, "tree node");
+}
+
+static int sq_tlog_node_get(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32],
+                            struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TLOG_NODE_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+    int rc = sqlite3_step(st), out = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
+        memcpy(hash, sqlite3_column_blob(st, 0), 32);
+    else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        out = dure_err_set(err, DURE_ENOTFOUND, "tree node %llu/%llu is missing",
+                           (unsigned long long)level, (unsigned long long)index);
+    else
+        out = db_error(q, err, "read tree node");
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_tlog_leaf_find(struct store *s, const uint8_t hash[32], int64_t *index,
+                             struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_TLOG_LEAF_FIND, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st), out = 0;
+    if (rc == SQLITE_ROW)
+        *index = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        out = dure_err_set(err, DURE_ENOTFOUND, "no leaf with that hash");
+    else
+        out = db_error(q, err, "find leaf");
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_event_scan(struct store *s, int64_t start, int64_t end, store_event_fn fn,
+                         void *ctx, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_SCAN, err);
+    int rc = 0, step;
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, start);
+    sqlite3_bind_int64(st, 2, end);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+                (size_t)sqlite3_column_bytes(st, 1));
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_error(q, err, "read events");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int text_copy_out(sqlite3_stmt *st, int col, char **out, struct dure_err *err)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    *out = strdup(t != NULL ? (const char *)t : "");
+    return *out == NULL ? dure_err_set(err, DURE_ENOMEM, NULL) : 0;
+}
+
+static int sq_checkpoint_put(struct store *s, int64_t size, const char *note,
+                             const char *created_at, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_CHECKPOINT_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, size);
+    bind_text(st, 2, note);
+    bind_text(st, 3, created_at);
+    return step_done(q, st, err, "checkpoint");
+}
+
+static int checkpoint_fetch(struct sqlite_store *q, sqlite3_stmt *st, int64_t *size, char **note,
+                            struct dure_err *err)
+{
+    int rc = sqlite3_step(st), out = 0;
+    *note = NULL;
+    if (rc == SQLITE_ROW) {
+        if (size != NULL)
+            *size = sqlite3_column_int64(st, 0);
+        out = text_copy_out(st, 1, note, err);
+    } else if (rc == SQLITE_DONE) {
+        out = dure_err_set(err, DURE_ENOTFOUND, "no checkpoint yet");
+    } else {
+        out = db_error(q, err, "read checkpoint");
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+static int sq_checkpoint_latest(struct store *s, int64_t *size, char **note, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_CHECKPOINT_LATEST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    return checkpoint_fetch(q, st, size, note, err);
+}
+
+static int sq_checkpoint_get(struct store *s, int64_t size, char **note, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_CHECKPOINT_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, size);
+    return checkpoint_fetch(q, st, NULL, note, err);
+}
+
+static int sq_witness_put(struct store *s, const char *name, const char *vkey,
+                          struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_WITNESS_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_text(st, 1, name);
+    bind_text(st, 2, vkey);
+    return step_done(q, st, err, "witness");
+}
+
+/* Collect column cols[0] (and cols[1] when b != NULL) of every row as owned strings. */
+static int collect_strings(struct sqlite_store *q, sqlite3_stmt *st, char ***a, char ***b,
+                           size_t *n, struct dure_err *err)
+{
+    void *aa = NULL, *bb = NULL;
+    size_t cap_a = 0, cap_b = 0, cnt = 0;
+    int rc = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char **sa = grow(&aa, &cap_a, cnt, sizeof(char *));
+        char **sb = b != NULL ? grow(&bb, &cap_b, cnt, sizeof(char *)) : NULL;
+        if (sa == NULL || (b != NULL && sb == NULL)) {
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+            break;
+        }
+        *sa = NULL;
+        if (sb != NULL)
+            *sb = NULL;
+        cnt++;
+        if ((rc = text_copy_out(st, 0, sa, err)) != 0 ||
+            (sb != NULL && (rc = text_copy_out(st, 1, sb, err)) != 0))
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_error(q, err, "read list");
+    sqlite3_reset(st);
+    if (rc != 0) {
+        store_strings_free(aa, cnt);
+        store_strings_free(bb, b != NULL ? cnt : 0);
+        aa = bb = NULL;
+        cnt = 0;
+    }
+    *a = aa;
+    if (b != NULL)
+        *b = bb;
+    *n = cnt;
+    return rc;
+}
+
+static int sq_witness_list(struct store *s, char ***names, char ***vkeys, size_t *n,
+                           struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_WITNESS_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    return collect_strings(q, st, names, vkeys, n, err);
+}
+
+static int sq_cosignature_put(struct store *s, int64_t size, const char *witness,
+                              const char *line, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_COSIGNATURE_PUT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, size);
+    bind_text(st, 2, witness);
+    bind_text(st, 3, line);
+    return step_done(q, st, err, "cosignature");
+}
+
+static int sq_cosignature_list(struct store *s, int64_t size, char ***lines, size_t *n,
+                               struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_COSIGNATURE_LIST, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, size);
+    return collect_strings(q, st, lines, NULL, n, err);
+}
+
+static int sq_event_secret_get(struct store *s, int64_t seq, char brn[BRN_SIZE], char **json,
+                               struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_EVENT_SECRET_GET, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = sqlite3_step(st), out = 0;
+    *json = NULL;
+    if (rc == SQLITE_ROW) {
+        col_text(st, 0, brn, BRN_SIZE);
+        out = text_copy_out(st, 1, json, err);
+    } else if (rc == SQLITE_DONE) {
+        out = dure_err_set(err, DURE_ENOTFOUND, "no opening for event %lld", (long long)seq);
+    } else {
+        out = db_error(q, err, "read event opening");
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1154,6 +2117,35 @@ static const struct store_ops sqlite_ops = {
     .event_count = sq_event_count,
     .event_get = sq_event_get,
     .summary = sq_summary,
+    .upload_create = sq_upload_create,
+    .upload_finish = sq_upload_finish,
+    .upload_find = sq_upload_find,
+    .upload_get = sq_upload_get,
+    .upload_list = sq_upload_list,
+    .upload_delete = sq_upload_delete,
+    .invoice_put = sq_invoice_put,
+    .invoice_list = sq_invoice_list,
+    .kpi_put = sq_kpi_put,
+    .kpi_list = sq_kpi_list,
+    .consent_get = sq_consent_get,
+    .consent_put = sq_consent_put,
+    .data_use_add = sq_data_use_add,
+    .data_use_list = sq_data_use_list,
+    .rollup_refresh = sq_rollup_refresh,
+    .rollup_list = sq_rollup_list,
+    .event_secret_put = sq_event_secret_put,
+    .tlog_node_put = sq_tlog_node_put,
+    .tlog_node_get = sq_tlog_node_get,
+    .tlog_leaf_find = sq_tlog_leaf_find,
+    .event_scan = sq_event_scan,
+    .checkpoint_put = sq_checkpoint_put,
+    .checkpoint_latest = sq_checkpoint_latest,
+    .checkpoint_get = sq_checkpoint_get,
+    .witness_put = sq_witness_put,
+    .witness_list = sq_witness_list,
+    .cosignature_put = sq_cosignature_put,
+    .cosignature_list = sq_cosignature_list,
+    .event_secret_get = sq_event_secret_get,
 };
 
 int store__sqlite_open(const char *path, struct store **out, struct dure_err *err)
