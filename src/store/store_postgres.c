@@ -431,7 +431,7 @@ static int pg_error(struct pg_store *p, const PGresult *r, struct dure_err *err,
     if (strcmp(state, "23505") == 0)
         return dure_err_set(err, DURE_ECONFLICT, "%s: already exists", what);
     if (strcmp(state, "23503") == 0)
-        return dure_err_set(err, DURE_ECONFLICT, "%s: refers to a record that does not exist",
+        return dure_err_set(err, DURE_ECONFLICT, "%s: a record it refers to is missing, or another record still refers to it",
                             what);
     if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
         strcmp(state, "57014") == 0)

@@ -240,7 +240,7 @@ static int db_error(struct sqlite_store *q, struct dure_err *err, const char *wh
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
         return dure_err_set(err, DURE_ECONFLICT, "%s: already exists", what);
     if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return dure_err_set(err, DURE_ECONFLICT, "%s: refers to a record that does not exist",
+        return dure_err_set(err, DURE_ECONFLICT, "%s: a record it refers to is missing, or another record still refers to it",
                             what);
     if ((ext & 0xff) == SQLITE_BUSY)
         return dure_err_set(err, DURE_EUNAVAILABLE, "%s: database is busy", what);
