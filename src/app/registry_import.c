@@ -78,6 +78,7 @@ struct importer {
     size_t header_fields;
     uint64_t header_line;
     struct csv_reader *csv;
+    const char *path;
     struct import_result *res;
     struct row *rows;
     size_t nrows, caprows;
@@ -139,6 +140,15 @@ static void header_norm(const char *in, char *out, size_t n)
         out[j++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
     }
     out[j] = '\0';
+}
+
+/* How many required columns the current record names. */
+static size_t required_named(const struct importer *im)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < im->ncols; c++)
+        n += im->cols[c].required && im->col_at[c] >= 0;
+    return n;
 }
 
 /* Try the current record as the header. Returns 1 when it names every required column. */
@@ -455,7 +465,8 @@ static int read_rows(struct importer *im, import_progress_fn progress, void *pct
                      struct dure_err *err)
 {
     int has = 0, have_header = 0, rc = 0;
-    uint64_t scanned = 0;
+    uint64_t scanned = 0, best_line = 1;
+    size_t best = 0;
     struct dure_err e;
     while ((rc = csv_next(im->csv, &has, &e)) == 0 || !csv_failed(im->csv)) {
         if (rc != 0) {
@@ -468,7 +479,13 @@ static int read_rows(struct importer *im, import_progress_fn progress, void *pct
             break;
         if (!have_header) {
             scanned++;
-            if (match_header(im, 0)) {
+            int matched = match_header(im, 0);
+            if (!matched && required_named(im) > best) {
+                /* Remember the row that looks most like the header, to say what it lacks. */
+                best = required_named(im);
+                best_line = csv_line(im->csv);
+            }
+            if (matched) {
                 have_header = 1;
                 im->header_fields = csv_nfields(im->csv);
                 im->header_line = csv_line(im->csv);
@@ -505,11 +522,32 @@ static int read_rows(struct importer *im, import_progress_fn progress, void *pct
         add_error(im, csv_line(im->csv), -1, "%s", e.msg);
         return 0;
     }
-    if (!have_header) {
-        /* Say what is missing, against the first row of the file. */
-        add_error(im, 1, -1, "no header row with the required columns (%s%s%s) in the first %d rows",
-                  im->cols[0].names[0], im->ncols > 1 ? ", " : "",
-                  im->ncols > 1 ? im->cols[1].names[0] : "", IMPORT_HEADER_SCAN_ROWS);
+    if (!have_header && best > 0) {
+        /* The row most like a header lacks some required columns: name each. */
+        struct csv_reader *again = NULL;
+        struct dure_err e2;
+        if (csv_open_file(im->path, NULL, &again, &e2) == 0) {
+            struct csv_reader *saved = im->csv;
+            im->csv = again;
+            while (csv_next(again, &has, &e2) == 0 && has && csv_line(again) < best_line)
+                ;
+            if (has && csv_line(again) == best_line)
+                match_header(im, 1);
+            im->csv = saved;
+            csv_close(again);
+        }
+    }
+    if (!have_header && im->res->nerrors == 0) {
+        char want[256] = "";
+        for (size_t c = 0; c < im->ncols; c++) {
+            if (!im->cols[c].required)
+                continue;
+            if (want[0] != '\0')
+                strncat(want, ", ", sizeof(want) - strlen(want) - 1);
+            strncat(want, im->cols[c].names[0], sizeof(want) - strlen(want) - 1);
+        }
+        add_error(im, 1, -1, "no header row with the required columns (%s) in the first %d rows",
+                  want, IMPORT_HEADER_SCAN_ROWS);
     }
     if (progress != NULL)
         progress(pctx, csv_bytes_read(im->csv), csv_bytes_total(im->csv));
@@ -590,6 +628,7 @@ int registry_import(struct app *app, const struct principal *actor, enum import_
     memset(res, 0, sizeof(*res));
     im.kind = kind;
     im.res = res;
+    im.path = path;
     im.cols = kind == IMPORT_BUILDINGS ? building_cols
               : kind == IMPORT_FIRMS   ? firm_cols
                                        : member_cols;
