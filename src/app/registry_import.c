@@ -244,7 +244,8 @@ static int parse_area(struct importer *im, size_t c, double *out)
     return 0;
 }
 
-/* A floor as the registers write it: "3", "3층", "B1", "지하1", "지하 1층". */
+/* A floor as the registers write it: "3", "3층", "B1", "지하1", "지하 1층", or "-1" as the
+ * API writes basements. */
 static int parse_floor(const char *v, int *out)
 {
     char tmp[32];
@@ -254,7 +255,7 @@ static int parse_floor(const char *v, int *out)
         *out = 0;
         return 0;
     }
-    if (v[0] == 'B' || v[0] == 'b') {
+    if (v[0] == '-' || v[0] == 'B' || v[0] == 'b') {
         neg = 1;
         v++;
     } else if (strncmp(v, "지하", strlen("지하")) == 0) {
