@@ -138,8 +138,7 @@ int cli_failf(const char *fmt, ...)
     return CLI_FAIL;
 }
 
-/* mkdir -p of the directory part of a database path. */
-static int make_parent_dir(const char *path)
+int cli_make_parent_dir(const char *path)
 {
     char dir[4096];
     if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir))
@@ -168,7 +167,7 @@ int cli_open_app(const struct cli_common *c, struct app **app)
     struct app_config cfg = {.db_url = c->db, .ledger_key = key};
     app_default_key_path(c->db, key, sizeof(key));
     dure_err_clear(&err);
-    if (strstr(c->db, "://") == NULL && make_parent_dir(c->db) != 0)
+    if (strstr(c->db, "://") == NULL && cli_make_parent_dir(c->db) != 0)
         return cli_failf("cannot create the directory of %s: %s", c->db, strerror(errno));
     if (app_create(&cfg, app, &err) != 0)
         return cli_fail(&err);

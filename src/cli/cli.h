@@ -50,6 +50,9 @@ int cli_failf(const char *fmt, ...);
 struct app;
 int cli_open_app(const struct cli_common *c, struct app **app);
 
+/* mkdir -p of the directory part of path (a file path). Returns 0 or -1 (errno set). */
+int cli_make_parent_dir(const char *path);
+
 /* Subcommand entry points (one per group). */
 int cmd_init(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

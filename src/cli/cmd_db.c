@@ -28,9 +28,11 @@ int cmd_init(int argc, char **argv)
     }
     if (argc > 1 || missing)
         return cli_failf("init: unexpected argument %s", argc > 1 ? argv[1] : "--ledger-origin");
+    app_default_key_path(c.db, key, sizeof(key));
+    if (cli_make_parent_dir(key) != 0)
+        return cli_failf("cannot create the directory of %s", key);
     if (cli_open_app(&c, &app) != CLI_OK)
         return CLI_FAIL;
-    app_default_key_path(c.db, key, sizeof(key));
     if (ledger_key_init(key, origin, &created, &err) != 0 ||
         (created && ledger_key_load(app, key, &err) != 0)) {
         app_destroy(app);
@@ -43,11 +45,19 @@ int cmd_init(int argc, char **argv)
         app_destroy(app);
         return cli_fail(&err);
     }
+    /* A server url may carry a password: show only what comes after the '@'. */
+    char shown[512];
+    const char *at = strstr(c.db, "://") != NULL ? strrchr(c.db, '@') : NULL;
+    if (at != NULL)
+        snprintf(shown, sizeof(shown), "%.*s***%s", (int)(strstr(c.db, "://") + 3 - c.db), c.db,
+                 at);
+    else
+        snprintf(shown, sizeof(shown), "%s", c.db);
     if (c.json)
         printf("{\"db\":\"%s\",\"store\":\"%s\",\"schema_version\":%d}\n",
                strstr(c.db, "://") != NULL ? "(url)" : c.db, store_driver_name(s), version);
     else
-        printf("dure: database %s ready (%s, schema version %d); ledger key %s%s\n", c.db,
+        printf("dure: database %s ready (%s, schema version %d); ledger key %s%s\n", shown,
                store_driver_name(s), version, key, created ? " created" : "");
     app_destroy(app);
     return CLI_OK;

@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/pool.h"
 #include "app/registry.h"
+#include "util/str.h"
 #include "cli/cli.h"
 
 struct progress {
@@ -75,6 +77,114 @@ static void print_json(const struct import_result *res, const char *kind, int ok
     json_decref(o);
 }
 
+/* The firm of a Hometax file named "<BRN>_issued.csv" (as dure gen writes them). */
+static int firm_from_name(const char *path, char out[BRN_SIZE])
+{
+    const char *base = strrchr(path, '/');
+    char digits[16];
+    struct dure_err e;
+    base = base != NULL ? base + 1 : path;
+    size_t n = strcspn(base, "_.");
+    if (n == 0 || n >= sizeof(digits))
+        return -1;
+    memcpy(digits, base, n);
+    digits[n] = '\0';
+    return brn_parse(digits, out, &e) == 0 ? 0 : -1;
+}
+
+static void print_pool_json(const struct pool_result *res, const char *path, int ok)
+{
+    const struct pool_upload *u = &res->upload;
+    json_t *errs = json_array(), *conf = json_array();
+    for (size_t i = 0; i < res->nerrors; i++) {
+        const struct import_error *e = &res->errors[i];
+        json_array_append_new(errs, json_pack("{s:I, s:I, s:s}", "line", (json_int_t)e->line,
+                                              "column", (json_int_t)e->column, "message",
+                                              e->message));
+    }
+    for (size_t i = 0; i < res->nconflicts; i++)
+        json_array_append_new(conf, json_pack("{s:I, s:s, s:s}", "line",
+                                              (json_int_t)res->conflicts[i].line, "approval_no",
+                                              res->conflicts[i].approval_no, "message",
+                                              res->conflicts[i].message));
+    json_t *o = json_pack("{s:s, s:b, s:b, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                          "file", path, "ok", ok, "already", res->already, "upload",
+                          (json_int_t)u->id, "kind", u->kind, "format", u->format, "sha256",
+                          u->sha256, "rows", (json_int_t)u->rows, "new",
+                          (json_int_t)u->new_records, "linked", (json_int_t)u->linked,
+                          "unchanged", (json_int_t)u->unchanged, "conflicts",
+                          (json_int_t)u->conflicts, "errors", errs, "conflict_list", conf);
+    json_dumpf(o, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(o);
+}
+
+/* dure import invoices|kpis FILE...: members' data into the pool. */
+static int import_pool(struct app *app, const char *kind, const char *firm, int nfiles,
+                       char **files, const struct cli_common *c, int quiet)
+{
+    struct principal cli;
+    struct progress prog;
+    int failures = 0;
+    auth_principal_cli(&cli);
+    for (int i = 0; i < nfiles; i++) {
+        struct pool_result res;
+        struct dure_err err;
+        char named[BRN_SIZE];
+        const char *for_firm = firm;
+        dure_err_clear(&err);
+        if (for_firm == NULL && strcmp(kind, "invoices") == 0) {
+            if (firm_from_name(files[i], named) != 0) {
+                cli_failf("%s: say the firm with --firm BRN (or name the file BRN_....csv)",
+                          files[i]);
+                failures++;
+                continue;
+            }
+            for_firm = named;
+        }
+        memset(&prog, 0, sizeof(prog));
+        prog.enabled = !quiet && !c->json && isatty(STDERR_FILENO);
+        int rc = pool_upload(app, &cli, kind, for_firm, files[i], files[i], draw_progress, &prog,
+                             &res, &err);
+        if (prog.drawn)
+            fputc('\n', stderr);
+        if (c->json)
+            print_pool_json(&res, files[i], rc == 0);
+        if (rc == DURE_EUNPROCESSABLE && !c->json)
+            for (size_t k = 0; k < res.nerrors; k++) {
+                const struct import_error *e = &res.errors[k];
+                if (e->column > 0)
+                    fprintf(stderr, "%s:%llu:%zu: %s\n", files[i], (unsigned long long)e->line,
+                            e->column, e->message);
+                else
+                    fprintf(stderr, "%s:%llu: %s\n", files[i], (unsigned long long)e->line,
+                            e->message);
+            }
+        if (rc == 0 && !c->json && !quiet) {
+            const struct pool_upload *u = &res.upload;
+            if (res.already)
+                printf("dure: %s was already uploaded (upload %lld); nothing changed\n",
+                       files[i], (long long)u->id);
+            else
+                printf("dure: %s: upload %lld (%s), %lld rows: %lld new, %lld linked, %lld "
+                       "unchanged, %lld conflicts\n",
+                       files[i], (long long)u->id, u->format, (long long)u->rows,
+                       (long long)u->new_records, (long long)u->linked, (long long)u->unchanged,
+                       (long long)u->conflicts);
+            for (size_t k = 0; k < res.nconflicts; k++)
+                fprintf(stderr, "%s:%llu: conflict: 승인번호 %s: %s\n", files[i],
+                        (unsigned long long)res.conflicts[k].line, res.conflicts[k].approval_no,
+                        res.conflicts[k].message);
+        }
+        if (rc != 0) {
+            cli_fail(&err);
+            failures++;
+        }
+        pool_result_cleanup(&res);
+    }
+    return failures == 0 ? CLI_OK : CLI_FAIL;
+}
+
 int cmd_import(int argc, char **argv)
 {
     struct cli_common c;
@@ -85,15 +195,33 @@ int cmd_import(int argc, char **argv)
     struct progress prog;
     enum import_kind kind;
     int quiet = 0;
+    int missing = 0;
     cli_parse_common(&argc, argv, &c);
     quiet = cli_take_flag(&argc, argv, "--quiet");
-    if (c.help || argc != 3) {
-        puts("usage: dure import buildings|firms|members FILE [--db PATH] [--json] [--quiet]\n\n"
+    const char *firm = cli_take_opt(&argc, argv, "--firm", &missing);
+    int pool_kind = argc >= 2 && (strcmp(argv[1], "invoices") == 0 || strcmp(argv[1], "kpis") == 0);
+    if (!c.help && pool_kind && argc >= 3 && !missing) {
+        struct app *papp = NULL;
+        if (cli_open_app(&c, &papp) != CLI_OK)
+            return CLI_FAIL;
+        int prc = import_pool(papp, argv[1], firm, argc - 2, argv + 2, &c, quiet);
+        app_destroy(papp);
+        return prc;
+    }
+    if (c.help || argc != 3 || missing || firm != NULL) {
+        puts("usage: dure import buildings|firms|members FILE [--db PATH] [--json] [--quiet]\n"
+             "       dure import invoices FILE... [--firm BRN]   (Hometax list CSV/XLSX, KEC XML or "
+             "a zip of XML)\n"
+             "       dure import kpis FILE [--firm BRN]          (brn, month, revenue_krw, "
+             "production_krw, exports_krw, employees)\n\n"
              "  buildings  the knowledge-industry-centre list (지식산업센터명, 단지명, "
              "공장대표주소(도로명), 건축면적(제곱미터), ...)\n"
              "  firms      the factory register (회사명, 사업자등록번호, 대표업종, 종업원합계, "
              "지식산업센터명, ...)\n"
-             "  members    the member register (사업자등록번호, 가입일, 출자좌수, 납입출자금)\n\n"
+             "  members    the member register (사업자등록번호, 가입일, 출자좌수, 납입출자금)\n"
+             "  invoices   a member firm's e-tax invoices; without --firm the firm is read from "
+             "the file name (BRN_issued.csv)\n"
+             "  kpis       monthly KPIs; with --firm every row must be that firm\n\n"
              "Columns are matched by header name, Korean or English, in any order; UTF-8 (with "
              "or without BOM) or CP949.\nA file imports all or nothing: one bad row rejects it "
              "with every error listed and the database unchanged.");

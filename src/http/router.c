@@ -19,10 +19,15 @@
 #define PUBLIC 0
 #define ADMIN DURE_ROLE_ADMIN
 #define ANY_ROLE DURE_ROLES_ANY
+/* Admins and members: the use case then checks that a member acts for the firm concerned. */
+#define ADMIN_MEMBER (DURE_ROLE_ADMIN | DURE_ROLE_MEMBER)
 
 /* Credentials are not looked at: the static pages and probes, and the session endpoints,
  * which must work with a stale cookie. */
 #define NOAUTH 1
+/* The body is streamed to a temporary file (HTTP_BODY_FILE) up to the server's max_file_bytes,
+ * and the caller is admitted (401/403) before any of it is stored. */
+#define BODY_FILE 2
 
 #define PROBLEM_BASE "https://dure.coop/problems/"
 #define TOKEN_MAX 256 /* longer bearer tokens are rejected without a look-up */
@@ -58,6 +63,17 @@ static const struct route routes[] = {
     {"GET", "/api/v1/firms/{brn}", PUBLIC, 0, api_registry_firm_get},
     {"PUT", "/api/v1/firms/{brn}", ADMIN, 0, api_registry_firm_update},
     {"DELETE", "/api/v1/firms/{brn}", ADMIN, 0, api_registry_firm_delete},
+    {"GET", "/api/v1/firms/{brn}/rollups", ADMIN_MEMBER, 0, api_pool_rollup_list},
+    {"GET", "/api/v1/firms/{brn}/consent", ADMIN_MEMBER, 0, api_pool_consent_get},
+    {"PUT", "/api/v1/firms/{brn}/consent", ADMIN_MEMBER, 0, api_pool_consent_put},
+    {"GET", "/api/v1/firms/{brn}/data-uses", ADMIN_MEMBER, 0, api_pool_data_use_list},
+
+    {"POST", "/api/v1/uploads", ADMIN_MEMBER, BODY_FILE, api_pool_upload_create},
+    {"GET", "/api/v1/uploads", ADMIN_MEMBER, 0, api_pool_upload_list},
+    {"DELETE", "/api/v1/uploads/{id}", ADMIN_MEMBER, 0, api_pool_upload_delete},
+    {"GET", "/api/v1/invoices", ADMIN_MEMBER, 0, api_pool_invoice_list},
+    {"GET", "/api/v1/kpis", ADMIN_MEMBER, 0, api_pool_kpi_list},
+
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -78,11 +94,12 @@ const char *http_route_pattern(size_t i)
 
 /* ---- matching ---- */
 
-/* 1 when path matches pattern; the {param} values go to req. */
+/* 1 when path matches pattern; the {param} values go to req (NULL: only the answer). */
 static int match(const char *pat, const char *path, struct http_req *req)
 {
-    size_t used = 0;
-    req->nparams = 0;
+    size_t used = 0, nparams = 0;
+    if (req != NULL)
+        req->nparams = 0;
     while (*pat != '\0') {
         if (*pat != '{') {
             if (*pat != *path)
@@ -92,7 +109,7 @@ static int match(const char *pat, const char *path, struct http_req *req)
             continue;
         }
         const char *close = strchr(pat, '}');
-        if (close == NULL || req->nparams == HTTP_MAX_PARAMS)
+        if (close == NULL || nparams == HTTP_MAX_PARAMS)
             return 0;
         const char *name = pat + 1;
         size_t name_len = (size_t)(close - name);
@@ -101,14 +118,17 @@ static int match(const char *pat, const char *path, struct http_req *req)
         if (end == NULL)
             end = path + strlen(path);
         size_t len = (size_t)(end - path);
-        if (len == 0 || used + len + 1 > sizeof(req->params))
+        if (len == 0 || used + len + 1 > HTTP_PARAMS_SIZE)
             return 0;
-        memcpy(req->params + used, path, len);
-        req->params[used + len] = '\0';
-        req->param_name[req->nparams] = name;
-        req->param_name_len[req->nparams] = rest ? name_len - 3 : name_len;
-        req->param_value[req->nparams] = req->params + used;
-        req->nparams++;
+        if (req != NULL) {
+            memcpy(req->params + used, path, len);
+            req->params[used + len] = '\0';
+            req->param_name[nparams] = name;
+            req->param_name_len[nparams] = rest ? name_len - 3 : name_len;
+            req->param_value[nparams] = req->params + used;
+            req->nparams = nparams + 1;
+        }
+        nparams++;
         used += len + 1;
         pat = close + 1;
         path = end;
@@ -193,7 +213,7 @@ static int authenticate(struct http_req *req)
 
 /* ---- routing ---- */
 
-void http_route(struct http_req *req)
+int http_route_admit(struct http_req *req)
 {
     const char *method =
         strcmp(req->method, MHD_HTTP_METHOD_HEAD) == 0 ? MHD_HTTP_METHOD_GET : req->method;
@@ -234,26 +254,45 @@ void http_route(struct http_req *req)
         } else {
             http_reply_problem(req, DURE_ENOTFOUND, "no such resource");
         }
-        return;
+        return DURE_ENOTFOUND;
     }
     if (!(r->flags & NOAUTH)) {
-        if (authenticate(req) != 0)
-            return;
+        int rc = authenticate(req);
+        if (rc != 0)
+            return rc;
         if (r->roles != 0 && !req->who.authenticated) {
             http_reply_problem(req, DURE_EUNAUTH,
                                "this endpoint needs a bearer token or a "
                                "session");
-            return;
+            return DURE_EUNAUTH;
         }
         if (r->roles != 0 && (r->roles & req->who.role) == 0) {
             http_reply_problem(req, DURE_EFORBIDDEN, "the %s role may not do this",
                                auth_role_name(req->who.role));
-            return;
+            return DURE_EFORBIDDEN;
         }
     }
-    r->fn(req);
+    req->admitted = 1;
+    return 0;
+}
+
+void http_route(struct http_req *req)
+{
+    if (!req->admitted && http_route_admit(req) != 0)
+        return;
+    routes[req->route].fn(req);
     if (req->resp == NULL)
         http_reply_problem(req, DURE_EINTERNAL, NULL);
+}
+
+enum http_body_mode http_route_body_mode(const char *method, const char *path)
+{
+    if (strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
+        method = MHD_HTTP_METHOD_GET;
+    for (size_t i = 0; i < NROUTES; i++)
+        if (strcmp(routes[i].method, method) == 0 && match(routes[i].pattern, path, NULL))
+            return (routes[i].flags & BODY_FILE) ? HTTP_BODY_FILE : HTTP_BODY_BUFFER;
+    return HTTP_BODY_BUFFER;
 }
 
 /* ---- reading the request ---- */
@@ -276,6 +315,13 @@ const char *http_cookie(struct http_req *req, const char *name)
 const struct principal *http_principal(const struct http_req *req)
 {
     return &req->who;
+}
+
+const char *http_body_file(const struct http_req *req, uint64_t *size)
+{
+    if (size != NULL)
+        *size = req->body_path[0] != '\0' ? req->body_size : 0;
+    return req->body_path[0] != '\0' ? req->body_path : NULL;
 }
 
 int http_body_json(struct http_req *req, json_t **out)
@@ -642,6 +688,28 @@ void http_jw_f64(struct http_jw *w, double v)
     }
     jw_sep(w);
     jw_raw(w, tmp, (size_t)n);
+}
+
+void http_jw_decimal(struct http_jw *w, int64_t v, unsigned scale)
+{
+    char tmp[48];
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, pow10 = 1;
+    if (scale > 18)
+        scale = 18;
+    for (unsigned i = 0; i < scale; i++)
+        pow10 *= 10;
+    uint64_t whole = mag / pow10, frac = mag % pow10;
+    int n = snprintf(tmp, sizeof(tmp), "%s%" PRIu64, v < 0 ? "-" : "", whole);
+    if (frac != 0 && n > 0) {
+        unsigned digits = scale;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, ".%0*" PRIu64, (int)digits, frac);
+    }
+    jw_sep(w);
+    jw_raw(w, tmp, n > 0 ? (size_t)n : 0);
 }
 
 void http_jw_bool(struct http_jw *w, int v)

@@ -24,6 +24,15 @@ struct http_server;
 #define HTTP_LIST_LIMIT_DEFAULT 100 /* lists: default and maximum of ?limit= */
 #define HTTP_LIST_LIMIT_MAX 1000
 #define HTTP_JSON_LIMIT (16u << 20) /* hard limit of one encoded JSON response */
+#define HTTP_BODY_PATH_MAX 256      /* path of a body streamed to a temporary file */
+
+/* How a route takes its request body: whole in memory (JSON and other small bodies, at most
+ * the server's max_body_bytes), or streamed to a temporary file as it arrives (uploads, at
+ * most max_file_bytes), so a large file is never held in memory. */
+enum http_body_mode {
+    HTTP_BODY_BUFFER = 0,
+    HTTP_BODY_FILE = 1,
+};
 
 /* One request, from the server's first call for it to its completion. The server fills the
  * first group, the router the second; handlers read it only through the functions below. */
@@ -35,8 +44,14 @@ struct http_req {
     const char *path;   /* decoded path without the query; same lifetime */
     char id[HTTP_REQUEST_ID_MAX + 1];
     struct buf body; /* the request body, at most the server's max_body_bytes */
+    /* HTTP_BODY_FILE routes: the body is in this temporary file (mode 0600) instead, which the
+     * server removes once the handler has returned. */
+    int body_fd;                        /* open while the body arrives, else -1 */
+    char body_path[HTTP_BODY_PATH_MAX]; /* "" when the body is not in a file */
+    uint64_t body_size;                 /* bytes written to it */
 
-    int route; /* index in the route table, -1 when no route matched */
+    int route;    /* index in the route table, -1 when no route matched */
+    int admitted; /* 1 once http_route_admit passed (route, who and params set) */
     struct principal who;
     size_t nparams;
     const char *param_name[HTTP_MAX_PARAMS]; /* point into the static pattern */
@@ -60,6 +75,17 @@ typedef void (*http_handler)(struct http_req *req);
  * leaves a response in req. HEAD is routed as GET. */
 void http_route(struct http_req *req);
 
+/* The first half of http_route: match the route (404/405), authenticate and check its roles
+ * (401/403). Returns 0 with req->route, req->who and the path parameters set, or non-zero with
+ * the response made. The server calls it as soon as the headers are in for HTTP_BODY_FILE
+ * routes, so a refused caller gets its answer before a byte of the body is stored;
+ * http_route then goes straight to the handler. */
+int http_route_admit(struct http_req *req);
+
+/* How the route that method and path match takes its body; HTTP_BODY_BUFFER when none matches.
+ * HEAD is looked up as GET. */
+enum http_body_mode http_route_body_mode(const char *method, const char *path);
+
 /* Number of routes, and a route's method and pattern (static strings), for metrics labels. */
 size_t http_route_count(void);
 const char *http_route_method(size_t i);
@@ -75,6 +101,11 @@ const char *http_cookie(struct http_req *req, const char *name);
 
 /* The value of the pattern's {name} segment (decoded), or NULL when the pattern has none. */
 const char *http_param(const struct http_req *req, const char *name);
+
+/* The body of an HTTP_BODY_FILE route: the path of the temporary file holding it (borrowed;
+ * valid while the handler runs, the file is removed after it) and its size in *size (OUT, may
+ * be NULL). NULL for other routes. The file is closed and complete when the handler runs. */
+const char *http_body_file(const struct http_req *req, uint64_t *size);
 
 /* Parse the body as a JSON object (duplicate keys rejected). On success *out (OUT, owned:
  * json_decref) is the object and 0 is returned; otherwise a 400 problem naming the line and
@@ -135,6 +166,9 @@ void http_jw_key(struct http_jw *w, const char *key);
 void http_jw_str(struct http_jw *w, const char *s);
 void http_jw_i64(struct http_jw *w, int64_t v);
 void http_jw_f64(struct http_jw *w, double v); /* shortest round-trip form; NaN/Inf as null */
+/* v / 10^scale (scale <= 18) as an exact JSON number, trailing zeros of the fraction dropped:
+ * (1500, 3) -> 1.5, (3000, 3) -> 3, (-25, 3) -> -0.025. For fixed-point quantities. */
+void http_jw_decimal(struct http_jw *w, int64_t v, unsigned scale);
 void http_jw_bool(struct http_jw *w, int v);
 void http_jw_null(struct http_jw *w);
 
@@ -198,5 +232,25 @@ void api_registry_firm_get(struct http_req *req);
 void api_registry_firm_create(struct http_req *req);
 void api_registry_firm_update(struct http_req *req);
 void api_registry_firm_delete(struct http_req *req);
+
+void api_pool_upload_create(struct http_req *req);
+void api_pool_upload_list(struct http_req *req);
+void api_pool_upload_delete(struct http_req *req);
+void api_pool_invoice_list(struct http_req *req);
+void api_pool_kpi_list(struct http_req *req);
+void api_pool_rollup_list(struct http_req *req);
+void api_pool_consent_get(struct http_req *req);
+void api_pool_consent_put(struct http_req *req);
+void api_pool_data_use_list(struct http_req *req);
+
+void api_ledger_checkpoint(struct http_req *req);
+void api_ledger_key(struct http_req *req);
+void api_ledger_entries(struct http_req *req);
+void api_ledger_proof_inclusion(struct http_req *req);
+void api_ledger_proof_consistency(struct http_req *req);
+void api_ledger_receipt(struct http_req *req);
+void api_ledger_status(struct http_req *req);
+void api_ledger_witness_add(struct http_req *req);
+void api_ledger_cosignature_add(struct http_req *req);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -29,8 +30,10 @@
 #define CONN_MEMORY_LIMIT ((size_t)16 * 1024)
 #define LISTEN_BACKLOG 1024u
 #define STOP_GRACE_MS 10000
-/* A client that keeps streaming a body we already refused is cut off after this much. */
+/* A client that keeps streaming a body we already refused is cut off once it has sent
+ * (DRAIN_FACTOR - 1) small-body limits past the route's limit. */
 #define DRAIN_FACTOR 4
+#define BODY_FILE_TEMPLATE "/dure-upload-XXXXXX"
 
 /* Upper bounds of the duration histogram, in nanoseconds (Prometheus "le" in seconds). */
 static const uint64_t bucket_ns[] = {
@@ -55,6 +58,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct app *app;
     size_t max_body;
+    uint64_t max_file; /* bodies of HTTP_BODY_FILE routes */
     int access_log;
     unsigned threads;
     unsigned port;
@@ -79,7 +83,9 @@ struct request {
     char method[16];
     char path[LOG_PATH_MAX];
     int queued;     /* the response went to MHD */
-    int body_error; /* DURE_ETOOBIG or DURE_ENOMEM while storing the body */
+    int file;       /* the route streams its body to a file (HTTP_BODY_FILE) */
+    uint64_t limit; /* the route's body limit: max_body or max_file */
+    int body_error; /* DURE_ETOOBIG, DURE_ENOMEM or DURE_EIO while storing the body */
     uint64_t body_seen;
 };
 
@@ -381,6 +387,68 @@ int http_server_metrics(struct http_server *srv, struct buf *out)
     return rc;
 }
 
+/* ---- bodies streamed to a file ---- */
+
+/* Create the temporary file of r's body: mkstemp (mode 0600) in $TMPDIR, else /tmp. */
+static int body_file_open(struct http_server *srv, struct request *r)
+{
+    struct http_req *req = &r->req;
+    const char *dir = getenv("TMPDIR");
+    char msg[HTTP_BODY_PATH_MAX + 64];
+    if (dir == NULL || dir[0] != '/' ||
+        strlen(dir) + sizeof(BODY_FILE_TEMPLATE) > sizeof(req->body_path))
+        dir = "/tmp";
+    snprintf(req->body_path, sizeof(req->body_path), "%s" BODY_FILE_TEMPLATE, dir);
+    req->body_fd = mkstemp(req->body_path);
+    if (req->body_fd < 0) {
+        snprintf(msg, sizeof(msg), "DURE_EIO: cannot create a file in %s for the body: %s", dir,
+                 strerror(errno));
+        http_server_log(srv, req, "error", msg);
+        req->body_path[0] = '\0';
+        return DURE_EIO;
+    }
+    (void)fcntl(req->body_fd, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/* Append a chunk to the body's file; DURE_ETOOBIG past the route's limit, DURE_EIO (logged)
+ * when the disk refuses it. */
+static int body_file_write(struct http_server *srv, struct request *r, const char *data, size_t n)
+{
+    struct http_req *req = &r->req;
+    char msg[128];
+    if (req->body_size > r->limit || n > r->limit - req->body_size)
+        return DURE_ETOOBIG;
+    while (n > 0) {
+        ssize_t w = write(req->body_fd, data, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(msg, sizeof(msg), "DURE_EIO: cannot write the request body: %s",
+                     strerror(errno));
+            http_server_log(srv, req, "error", msg);
+            return DURE_EIO;
+        }
+        data += w;
+        n -= (size_t)w;
+        req->body_size += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Close and remove the body's file, if any: the handler is done or the body was refused. */
+static void body_file_discard(struct http_req *req)
+{
+    if (req->body_fd >= 0) {
+        close(req->body_fd);
+        req->body_fd = -1;
+    }
+    if (req->body_path[0] != '\0') {
+        unlink(req->body_path);
+        req->body_path[0] = '\0';
+    }
+}
+
 /* ---- the request lifecycle ---- */
 
 static struct request *request_new(struct http_server *srv, struct MHD_Connection *conn,
@@ -394,6 +462,7 @@ static struct request *request_new(struct http_server *srv, struct MHD_Connectio
     r->req.app = srv->app;
     r->req.conn = conn;
     r->req.route = -1;
+    r->req.body_fd = -1;
     buf_init(&r->req.body, srv->max_body);
     str_copy(r->method, method, sizeof(r->method));
     copy_path(r->path, url);
@@ -445,18 +514,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r == NULL)
             return MHD_NO;
         *con_cls = r;
+        r->req.method = method;
+        r->req.path = url;
+        r->file = http_route_body_mode(method, url) == HTTP_BODY_FILE;
+        r->limit = r->file ? srv->max_file : (uint64_t)srv->max_body;
         /* A declared body over the limit is refused before it is sent: answering now means
          * no "100 Continue" and MHD closes the connection after the 413. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         int64_t len;
-        if (cl != NULL && str_to_i64(cl, 0, &len) == 0 && len > 0 &&
-            (uint64_t)len > (uint64_t)srv->max_body) {
-            r->req.method = method;
-            r->req.path = url;
+        if (cl != NULL && str_to_i64(cl, 0, &len) == 0 && len > 0 && (uint64_t)len > r->limit) {
             http_reply_problem(&r->req, DURE_ETOOBIG,
-                               "request body of %" PRId64 " bytes is over the limit of %zu bytes",
-                               len, srv->max_body);
+                               "request body of %" PRId64 " bytes is over the limit of %" PRIu64
+                               " bytes",
+                               len, r->limit);
             return respond(r);
+        }
+        /* A body that goes to disk is taken only from a caller the route admits: a 401 or 403
+         * is the answer before a byte of it is stored. */
+        if (r->file) {
+            if (http_route_admit(&r->req) != 0)
+                return respond(r);
+            if (body_file_open(srv, r) != 0) {
+                http_reply_problem(&r->req, DURE_EIO, NULL);
+                return respond(r);
+            }
         }
         return MHD_YES;
     }
@@ -470,12 +551,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         r->body_seen += n;
         if (r->body_error == 0) {
-            int rc = buf_append(&r->req.body, upload_data, n);
+            int rc = r->file ? body_file_write(srv, r, upload_data, n)
+                             : buf_append(&r->req.body, upload_data, n);
             if (rc != 0) {
                 r->body_error = rc;
                 buf_cleanup(&r->req.body);
+                body_file_discard(&r->req);
             }
-        } else if (r->body_seen > (uint64_t)DRAIN_FACTOR * srv->max_body) {
+        } else if (r->body_seen > r->limit + (uint64_t)(DRAIN_FACTOR - 1) * srv->max_body) {
             /* Still streaming far past the limit: MHD 0.9 takes no answer in the middle of an
              * upload, so the connection is dropped (logged with reason=body_too_large). */
             return MHD_NO;
@@ -486,13 +569,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* The whole request is in: answer it. */
     r->req.method = method;
     r->req.path = url;
+    if (r->req.body_fd >= 0) {
+        /* The body's file is complete: the handler reads it by its path. */
+        close(r->req.body_fd);
+        r->req.body_fd = -1;
+    }
     if (r->body_error == DURE_ETOOBIG)
-        http_reply_problem(&r->req, DURE_ETOOBIG, "request body is over the limit of %zu bytes",
-                           srv->max_body);
+        http_reply_problem(&r->req, DURE_ETOOBIG,
+                           "request body is over the limit of %" PRIu64 " bytes", r->limit);
+    else if (r->body_error == DURE_EIO)
+        http_reply_problem(&r->req, DURE_EIO, NULL);
     else if (r->body_error != 0)
         http_reply_problem(&r->req, DURE_ENOMEM, NULL);
     else
         http_route(&r->req);
+    body_file_discard(&r->req);
     return respond(r);
 }
 
@@ -512,6 +603,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->req.resp != NULL)
         MHD_destroy_response(r->req.resp);
     buf_cleanup(&r->req.body);
+    body_file_discard(&r->req); /* a client that went away in the middle of an upload */
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub_explicit(&srv->inflight, 1, memory_order_relaxed);
@@ -637,6 +729,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     }
     srv->app = cfg->app;
     srv->max_body = cfg->max_body_bytes > 0 ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY;
+    srv->max_file = cfg->max_file_bytes > 0 ? cfg->max_file_bytes : HTTP_DEFAULT_MAX_FILE;
     srv->access_log = cfg->access_log;
     srv->threads = cfg->threads > 0 ? cfg->threads : 1;
     srv->start_time = time(NULL);

@@ -6,6 +6,7 @@
 #define DURE_HTTP_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app/app.h"
 #include "util/buf.h"
@@ -13,20 +14,24 @@
 
 struct http_req;
 
-#define HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20) /* 1 MiB */
+#define HTTP_DEFAULT_MAX_BODY ((size_t)1 << 20)   /* 1 MiB */
+#define HTTP_DEFAULT_MAX_FILE ((uint64_t)1 << 30) /* 1 GiB, bodies streamed to a file */
 #define HTTP_DEFAULT_TIMEOUT_S 30u
 #define HTTP_MAX_THREADS 256u
 
 struct http_server_config {
-    const char *listen;    /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" or "8080" (loopback);
-                              port 0 picks a free port (see http_server_address) */
-    unsigned threads;      /* worker threads, 0 = 1, at most HTTP_MAX_THREADS */
-    size_t max_body_bytes; /* request body limit, 0 = HTTP_DEFAULT_MAX_BODY; larger -> 413 */
-    struct app *app;       /* borrowed; must outlive the server */
-    const char *web_dir;   /* dashboard files served at / and /static/; NULL = built-in page;
-                              copied */
-    int access_log;        /* 1: one logfmt line per request on stderr; 0: none */
-    unsigned timeout_s;    /* idle connection timeout, 0 = HTTP_DEFAULT_TIMEOUT_S */
+    const char *listen;      /* "127.0.0.1:8080", "0.0.0.0:80", "[::1]:8080" or "8080" (loopback);
+                                port 0 picks a free port (see http_server_address) */
+    unsigned threads;        /* worker threads, 0 = 1, at most HTTP_MAX_THREADS */
+    size_t max_body_bytes;   /* request body limit, 0 = HTTP_DEFAULT_MAX_BODY; larger -> 413 */
+    uint64_t max_file_bytes; /* limit of the bodies of HTTP_BODY_FILE routes (uploads), which
+                                go to a temporary file in $TMPDIR (else /tmp) as they arrive;
+                                0 = HTTP_DEFAULT_MAX_FILE; larger -> 413 */
+    struct app *app;         /* borrowed; must outlive the server */
+    const char *web_dir;     /* dashboard files served at / and /static/; NULL = built-in page;
+                                copied */
+    int access_log;          /* 1: one logfmt line per request on stderr; 0: none */
+    unsigned timeout_s;      /* idle connection timeout, 0 = HTTP_DEFAULT_TIMEOUT_S */
 };
 
 struct http_server;

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The data pool's use cases: strict, deduplicated uploads with provenance, consent, data uses
+ * and rollups. An upload is one write transaction: every row is checked, the first bad row
+ * stops the storing (the rest are still checked so every error is reported), and a file with
+ * any error is rolled back whole. A kill in the middle leaves nothing: the transaction never
+ * committed. */
+#include "app/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app/events.h"
+#include "app/pool_read.h"
+#include "util/csv.h"
+#include "util/str.h"
+
+#define POOL_HASH_CHUNK (256 * 1024)
+#define POOL_PROGRESS_EVERY 4096
+
+void pool_result_cleanup(struct pool_result *res)
+{
+    if (res == NULL)
+        return;
+    free(res->errors);
+    free(res->conflicts);
+    res->errors = NULL;
+    res->conflicts = NULL;
+    res->nerrors = res->nconflicts = 0;
+}
+
+static void add_error(struct pool_result *res, uint64_t line, size_t column, const char *field,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_error(struct pool_result *res, uint64_t line, size_t column, const char *field,
+                      const char *fmt, ...)
+{
+    if (res->nerrors >= IMPORT_MAX_ERRORS) {
+        res->errors_dropped++;
+        return;
+    }
+    if (res->errors == NULL &&
+        (res->errors = calloc(IMPORT_MAX_ERRORS, sizeof(*res->errors))) == NULL) {
+        res->errors_dropped++;
+        return;
+    }
+    struct import_error *e = &res->errors[res->nerrors++];
+    memset(e, 0, sizeof(*e));
+    e->line = line;
+    e->column = column;
+    str_copy(e->field, field != NULL ? field : "", sizeof(e->field));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof(e->message), fmt, ap);
+    va_end(ap);
+}
+
+static void add_conflict(struct pool_result *res, uint64_t line, const char *approval,
+                         const char *why)
+{
+    if (res->nconflicts >= POOL_MAX_CONFLICTS) {
+        res->conflicts_dropped++;
+        return;
+    }
+    if (res->conflicts == NULL &&
+        (res->conflicts = calloc(POOL_MAX_CONFLICTS, sizeof(*res->conflicts))) == NULL) {
+        res->conflicts_dropped++;
+        return;
+    }
+    struct pool_conflict *c = &res->conflicts[res->nconflicts++];
+    c->line = line;
+    str_copy(c->approval_no, approval, sizeof(c->approval_no));
+    str_copy(c->message, why, sizeof(c->message));
+}
+
+/* hex SHA-256 of a file, read in chunks. */
+static int file_sha256(const char *path, char out[65], struct dure_err *err)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    unsigned char *chunk = NULL;
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return dure_err_set(err, DURE_EIO, "cannot open %s", path);
+    chunk = malloc(POOL_HASH_CHUNK);
+    if (chunk == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        goto out;
+    }
+    crypto_hash_sha256_init(&st);
+    size_t got;
+    while ((got = fread(chunk, 1, POOL_HASH_CHUNK, f)) > 0)
+        crypto_hash_sha256_update(&st, chunk, got);
+    if (ferror(f)) {
+        rc = dure_err_set(err, DURE_EIO, "cannot read %s", path);
+        goto out;
+    }
+    crypto_hash_sha256_final(&st, h);
+    str_hex(out, h, sizeof(h));
+out:
+    free(chunk);
+    fclose(f);
+    return rc;
+}
+
+/* The firm an actor uploads or reads for: must be a valid BRN it may act for. */
+static int resolve_firm(const struct principal *actor, const char *firm, char out[BRN_SIZE],
+                        struct dure_err *err)
+{
+    if (firm == NULL || firm[0] == '\0') {
+        if (actor->role != DURE_ROLE_ADMIN && actor->nfirms == 1) {
+            str_copy(out, actor->firms[0], BRN_SIZE);
+            return 0;
+        }
+        return dure_err_set(err, DURE_EINVAL, "firm: say which firm (BRN)");
+    }
+    int rc = brn_parse(firm, out, err);
+    if (rc != 0)
+        return rc;
+    if (!auth_can_act_for(actor, out))
+        return dure_err_set(err, DURE_EFORBIDDEN, "you do not act for firm %s", out);
+    return 0;
+}
+
+/* Public figures of an upload for its commitment and the member's receipt. */
+static json_t *upload_figures(const struct pool_upload *u)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "upload", (json_int_t)u->id,
+                     "kind", u->kind, "sha256", u->sha256, "format", u->format, "rows",
+                     (json_int_t)u->rows, "new", (json_int_t)u->new_records, "linked",
+                     (json_int_t)u->linked, "unchanged", (json_int_t)u->unchanged, "conflicts",
+                     (json_int_t)u->conflicts);
+}
+
+/* Finish a successful upload: counts, rollups, the event. */
+static int upload_close(struct store *s, const struct principal *actor, struct pool_result *res,
+                        struct dure_err *err)
+{
+    struct pool_upload *u = &res->upload;
+    char subject[48];
+    int rc = store_upload_finish(s, u, err);
+    if (rc == 0 && u->firm[0] != '\0' && strcmp(u->kind, "invoices") == 0)
+        rc = store_rollup_refresh(s, u->firm, err);
+    snprintf(subject, sizeof(subject), "upload:%lld", (long long)u->id);
+    if (rc == 0)
+        rc = events_record_private(s, actor, "upload.accepted", subject,
+                                   u->firm[0] != '\0' ? u->firm : "", upload_figures(u),
+                                   json_pack("{s:s}", "kind", u->kind), &res->event_seq, err);
+    return rc;
+}
+
+static int ingest_invoices(struct store *s, struct pool_reader *rd, struct pool_result *res,
+                           import_progress_fn progress, void *pctx, struct dure_err *err)
+{
+    struct pool_upload *u = &res->upload;
+    struct pool_invoice inv;
+    struct dure_err e;
+    char why[160];
+    int has = 0, rc = 0;
+    for (;;) {
+        rc = pool_reader_next(rd, &inv, &has, &e);
+        if (rc != 0) {
+            add_error(res, pool_reader_line(rd), pool_reader_error_column(rd), "", "%s", e.msg);
+            if (pool_reader_failed(rd))
+                break;
+            rc = 0;
+            continue;
+        }
+        if (!has)
+            break;
+        u->rows++;
+        if (progress != NULL && u->rows % POOL_PROGRESS_EVERY == 0)
+            progress(pctx, pool_reader_bytes_read(rd), pool_reader_bytes_total(rd));
+        enum pool_side side;
+        if (strcmp(inv.supplier_brn, u->firm) == 0) {
+            side = POOL_SIDE_ISSUED;
+        } else if (strcmp(inv.buyer_brn, u->firm) == 0) {
+            side = POOL_SIDE_RECEIVED;
+        } else {
+            add_error(res, pool_reader_line(rd), 0, "",
+                      "neither 공급자 nor 공급받는자 is the uploading firm %s", u->firm);
+            continue;
+        }
+        if (res->nerrors > 0 || res->errors_dropped > 0)
+            continue; /* the file is rejected; only check the rest */
+        enum store_invoice_outcome outcome;
+        rc = store_invoice_put(s, u->id, u->firm, side, &inv, &outcome, why, sizeof(why), err);
+        if (rc != 0)
+            return rc;
+        switch (outcome) {
+        case STORE_INVOICE_NEW:
+            u->new_records++;
+            break;
+        case STORE_INVOICE_LINKED:
+            u->linked++;
+            break;
+        case STORE_INVOICE_UNCHANGED:
+        case STORE_INVOICE_UPGRADED:
+            u->unchanged++;
+            break;
+        case STORE_INVOICE_CONFLICT:
+            u->conflicts++;
+            add_conflict(res, pool_reader_line(rd), inv.approval_no, why);
+            break;
+        }
+    }
+    if (progress != NULL)
+        progress(pctx, pool_reader_bytes_read(rd), pool_reader_bytes_total(rd));
+    return 0;
+}
+
+/* KPI columns: English names first (the layout dure documents), Korean aliases after. */
+enum { K_BRN, K_MONTH, K_REVENUE, K_PRODUCTION, K_EXPORTS, K_EMPLOYEES, K_NCOLS };
+static const char *const kpi_names[K_NCOLS][3] = {
+    [K_BRN] = {"brn", "사업자등록번호", NULL},
+    [K_MONTH] = {"month", "월", "기준월"},
+    [K_REVENUE] = {"revenue_krw", "매출액", NULL},
+    [K_PRODUCTION] = {"production_krw", "생산액", NULL},
+    [K_EXPORTS] = {"exports_krw", "수출액", NULL},
+    [K_EMPLOYEES] = {"employees", "종업원수", NULL},
+};
+
+/* The (brn, month) pairs of a KPI file with the line of each, so that a month given twice is
+ * an error rather than a silent overwrite. Open addressing; line 0 marks a free slot (data
+ * lines start at 2). */
+struct kpi_slot {
+    char key[BRN_SIZE + POOL_MONTH_SIZE];
+    uint64_t line;
+};
+struct kpi_seen {
+    struct kpi_slot *slots;
+    size_t cap, n;
+};
+
+static size_t kpi_slot_of(const struct kpi_seen *t, const char *key)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    size_t i = (size_t)h & (t->cap - 1);
+    while (t->slots[i].line != 0 && strcmp(t->slots[i].key, key) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* Add key seen on line; *first (OUT) is the line that had it already, 0 when it is new. */
+static int kpi_seen_add(struct kpi_seen *t, const char *key, uint64_t line, uint64_t *first,
+                        struct dure_err *err)
+{
+    *first = 0;
+    if ((t->n + 1) * 2 > t->cap) {
+        struct kpi_seen grown = {NULL, t->cap > 0 ? t->cap * 2 : 1024, t->n};
+        grown.slots = calloc(grown.cap, sizeof(*grown.slots));
+        if (grown.slots == NULL)
+            return dure_err_set(err, DURE_ENOMEM, NULL);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i].line != 0)
+                grown.slots[kpi_slot_of(&grown, t->slots[i].key)] = t->slots[i];
+        free(t->slots);
+        *t = grown;
+    }
+    struct kpi_slot *slot = &t->slots[kpi_slot_of(t, key)];
+    if (slot->line != 0) {
+        *first = slot->line;
+        return 0;
+    }
+    str_copy(slot->key, key, sizeof(slot->key));
+    slot->line = line;
+    t->n++;
+    return 0;
+}
+
+static int ingest_kpis(struct store *s, const struct principal *actor, struct csv_reader *csv,
+                       struct pool_result *res, const char *only_firm, import_progress_fn progress,
+                       void *pctx, struct dure_err *err)
+{
+    struct pool_upload *u = &res->upload;
+    struct kpi_seen seen = {NULL, 0, 0};
+    long col[K_NCOLS];
+    size_t header_fields = 0;
+    int has = 0, rc = 0;
+    struct dure_err e;
+    /* The header is the first record. */
+    rc = csv_next(csv, &has, &e);
+    if (rc != 0 || !has) {
+        add_error(res, 1, 0, "", "%s", rc != 0 ? e.msg : "the file is empty");
+        return 0;
+    }
+    header_fields = csv_nfields(csv);
+    for (size_t c = 0; c < K_NCOLS; c++) {
+        col[c] = -1;
+        for (size_t i = 0; i < header_fields; i++) {
+            char cell[64];
+            str_copy(cell, csv_field(csv, i), sizeof(cell));
+            str_trim(cell);
+            for (size_t k = 0; k < 3 && kpi_names[c][k] != NULL; k++) {
+                if (strcmp(cell, kpi_names[c][k]) != 0)
+                    continue;
+                if (col[c] >= 0)
+                    add_error(res, 1, i + 1, kpi_names[c][0], "column %s appears twice",
+                              kpi_names[c][0]);
+                col[c] = (long)i;
+            }
+        }
+        if (col[c] < 0)
+            add_error(res, 1, 0, kpi_names[c][0], "required column %s is missing", kpi_names[c][0]);
+    }
+    if (res->nerrors > 0)
+        return 0;
+    for (;;) {
+        rc = csv_next(csv, &has, &e);
+        if (rc != 0) {
+            add_error(res, csv_line(csv), csv_error_column(csv), "", "%s", e.msg);
+            if (csv_failed(csv))
+                break;
+            continue;
+        }
+        if (!has)
+            break;
+        u->rows++;
+        uint64_t line = csv_line(csv);
+        if (csv_nfields(csv) != header_fields) {
+            add_error(res, line, 0, "", "expected %zu columns as in the header, found %zu",
+                      header_fields, csv_nfields(csv));
+            continue;
+        }
+        struct pool_kpi k;
+        memset(&k, 0, sizeof(k));
+        size_t before = res->nerrors + res->errors_dropped;
+        if (brn_parse(csv_field(csv, (size_t)col[K_BRN]), k.brn, &e) != 0)
+            add_error(res, line, (size_t)col[K_BRN] + 1, "brn", "brn: %s", e.msg);
+        else if (only_firm != NULL && strcmp(k.brn, only_firm) != 0)
+            add_error(res, line, (size_t)col[K_BRN] + 1, "brn",
+                      "brn: %s is not the uploading firm %s", k.brn, only_firm);
+        else if (!auth_can_act_for(actor, k.brn))
+            add_error(res, line, (size_t)col[K_BRN] + 1, "brn", "brn: you do not act for %s",
+                      k.brn);
+        if (pool_month_parse(csv_field(csv, (size_t)col[K_MONTH]), k.month, &e) != 0)
+            add_error(res, line, (size_t)col[K_MONTH] + 1, "month", "month: %s", e.msg);
+        int64_t *vals[] = {&k.revenue_krw, &k.production_krw, &k.exports_krw, &k.employees};
+        for (size_t c = K_REVENUE; c <= K_EMPLOYEES; c++) {
+            if (pool_amount_parse(csv_field(csv, (size_t)col[c]), vals[c - K_REVENUE], &e) != 0 ||
+                *vals[c - K_REVENUE] < 0)
+                add_error(res, line, (size_t)col[c] + 1, kpi_names[c][0],
+                          "%s: not a whole number of at least 0", kpi_names[c][0]);
+        }
+        if (res->nerrors + res->errors_dropped == before) {
+            char key[BRN_SIZE + POOL_MONTH_SIZE];
+            uint64_t first = 0;
+            snprintf(key, sizeof(key), "%s%s", k.brn, k.month);
+            rc = kpi_seen_add(&seen, key, line, &first, err);
+            if (rc != 0)
+                goto out;
+            if (first != 0)
+                add_error(res, line, (size_t)col[K_MONTH] + 1, "month",
+                          "month: %s of firm %s is already on line %llu", k.month, k.brn,
+                          (unsigned long long)first);
+        }
+        if (res->nerrors + res->errors_dropped != before || res->nerrors > 0)
+            continue;
+        struct firm f;
+        rc = store_firm_get(s, k.brn, &f, err);
+        if (rc == DURE_ENOTFOUND) {
+            add_error(res, line, (size_t)col[K_BRN] + 1, "brn", "brn: firm %s is not registered",
+                      k.brn);
+            rc = 0;
+            continue;
+        }
+        if (rc != 0)
+            goto out;
+        int changed = 0;
+        rc = store_kpi_put(s, u->id, &k, &changed, err);
+        if (rc != 0)
+            goto out;
+        if (changed == 0)
+            u->unchanged++;
+        else
+            u->new_records++;
+        if (progress != NULL && u->rows % POOL_PROGRESS_EVERY == 0)
+            progress(pctx, csv_bytes_read(csv), csv_bytes_total(csv));
+    }
+    rc = 0;
+out:
+    free(seen.slots);
+    return rc;
+}
+
+int pool_upload(struct app *app, const struct principal *actor, const char *kind, const char *firm,
+                const char *path, const char *filename, import_progress_fn progress,
+                void *progress_ctx, struct pool_result *res, struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct pool_reader *rd = NULL;
+    struct csv_reader *csv = NULL;
+    struct pool_upload *u = &res->upload;
+    int rc = 0, in_tx = 0;
+    int invoices = kind != NULL && strcmp(kind, "invoices") == 0;
+    memset(res, 0, sizeof(*res));
+    res->event_seq = -1;
+    if (!invoices && (kind == NULL || strcmp(kind, "kpis") != 0))
+        return dure_err_set(err, DURE_EINVAL, "kind: invoices or kpis");
+    str_copy(u->kind, kind, sizeof(u->kind));
+    str_copy(u->actor, actor->actor, sizeof(u->actor));
+    str_now_rfc3339(u->created_at, sizeof(u->created_at));
+    if (filename != NULL)
+        str_sanitize(u->filename, sizeof(u->filename), filename, 100);
+    if (invoices || firm != NULL || actor->role != DURE_ROLE_ADMIN) {
+        rc = resolve_firm(actor, firm, u->firm, err);
+        if (rc != 0)
+            return rc;
+    }
+    if ((rc = file_sha256(path, u->sha256, err)) != 0)
+        return rc;
+    if ((rc = app_store(app, &s, err)) != 0)
+        return rc;
+
+    /* The same file again changes nothing. */
+    rc = store_upload_find(s, u->firm, u->kind, u->sha256, u, err);
+    if (rc == 0) {
+        res->already = 1;
+        return 0;
+    }
+    if (rc != DURE_ENOTFOUND)
+        return rc;
+    str_copy(u->actor, actor->actor, sizeof(u->actor));
+    str_now_rfc3339(u->created_at, sizeof(u->created_at));
+
+    if (invoices) {
+        rc = pool_reader_open(path, POOL_FMT_AUTO, &rd, err);
+        if (rc == DURE_EINVAL) {
+            add_error(res, 1, 0, "", "%s", err->msg);
+            rc = 0;
+            goto out;
+        }
+        if (rc != 0)
+            goto out;
+        str_copy(u->format, pool_reader_format_name(rd), sizeof(u->format));
+    } else {
+        rc = csv_open_file(path, NULL, &csv, err);
+        if (rc != 0)
+            goto out;
+        str_copy(u->format, "csv", sizeof(u->format));
+    }
+    if ((rc = store_begin(s, err)) != 0)
+        goto out;
+    in_tx = 1;
+    if (u->firm[0] != '\0') {
+        struct firm f;
+        rc = store_firm_get(s, u->firm, &f, err);
+        if (rc == DURE_ENOTFOUND)
+            rc = dure_err_set(err, DURE_ENOTFOUND, "firm %s is not registered", u->firm);
+        if (rc != 0)
+            goto out;
+    }
+    if ((rc = store_upload_create(s, u, err)) != 0)
+        goto out;
+    if (invoices)
+        rc = ingest_invoices(s, rd, res, progress, progress_ctx, err);
+    else
+        rc = ingest_kpis(s, actor, csv, res, u->firm[0] != '\0' ? u->firm : NULL, progress,
+                         progress_ctx, err);
+    if (csv != NULL)
+        str_copy(u->format, csv_encoding(csv) == CSV_ENC_CP949 ? "csv (CP949)" : "csv (UTF-8)",
+                 sizeof(u->format));
+    if (rc == 0 && res->nerrors == 0 && res->errors_dropped == 0)
+        rc = upload_close(s, actor, res, err);
+out:
+    if (rc == 0 && (res->nerrors > 0 || res->errors_dropped > 0))
+        rc = dure_err_set(err, DURE_EUNPROCESSABLE, "%zu error%s in the file; nothing was stored",
+                          res->nerrors + res->errors_dropped,
+                          res->nerrors + res->errors_dropped == 1 ? "" : "s");
+    if (in_tx) {
+        if (rc == 0)
+            rc = store_commit(s, err);
+        if (rc != 0)
+            store_rollback(s);
+    }
+    if (rc != 0)
+        u->id = 0;
+    pool_reader_close(rd);
+    csv_close(csv);
+    return rc;
+}
+
+int pool_uploads(struct app *app, const struct principal *actor, const char *firm,
+                 struct pool_upload **items, size_t *n, struct dure_err *err)
+{
+    struct store *s = NULL;
+    char brn[BRN_SIZE] = "";
+    int rc = 0;
+    if (firm != NULL || actor->role != DURE_ROLE_ADMIN)
+        rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    return rc != 0 ? rc : store_upload_list(s, brn, items, n, err);
+}
+
+int pool_upload_delete(struct app *app, const struct principal *actor, int64_t id,
+                       struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct pool_upload u;
+    char subject[48];
+    int rc = app_store(app, &s, err);
+    if (rc != 0)
+        return rc;
+    if ((rc = store_begin(s, err)) != 0)
+        return rc;
+    rc = store_upload_get(s, id, &u, err);
+    /* Another firm's upload is "not found" to a member, so ids reveal nothing. */
+    if (rc == 0 && (u.deleted || (u.firm[0] != '\0' && !auth_can_act_for(actor, u.firm)) ||
+                    (u.firm[0] == '\0' && actor->role != DURE_ROLE_ADMIN)))
+        rc = dure_err_set(err, DURE_ENOTFOUND, "no such upload");
+    if (rc == 0)
+        rc = store_upload_delete(s, id, err);
+    if (rc == 0 && u.firm[0] != '\0' && strcmp(u.kind, "invoices") == 0)
+        rc = store_rollup_refresh(s, u.firm, err);
+    snprintf(subject, sizeof(subject), "upload:%lld", (long long)id);
+    if (rc == 0)
+        rc = events_record_private(
+            s, actor, "upload.deleted", subject, u.firm,
+            json_pack("{s:I, s:s}", "upload", (json_int_t)id, "sha256", u.sha256),
+            json_pack("{s:s}", "kind", u.kind), NULL, err);
+    if (rc == 0)
+        rc = store_commit(s, err);
+    if (rc != 0)
+        store_rollback(s);
+    return rc;
+}
+
+int pool_invoices(struct app *app, const struct principal *actor,
+                  const struct invoice_filter *filter, struct pool_invoice **items, size_t *n,
+                  struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct invoice_filter f = *filter;
+    char brn[BRN_SIZE];
+    int rc = resolve_firm(actor, filter->firm, brn, err);
+    if (rc != 0)
+        return rc;
+    f.firm = brn;
+    if ((rc = app_store(app, &s, err)) != 0)
+        return rc;
+    return store_invoice_list(s, &f, items, n, err);
+}
+
+int pool_kpis(struct app *app, const struct principal *actor, const char *firm, const char *month,
+              struct pool_kpi **items, size_t *n, struct dure_err *err)
+{
+    struct store *s = NULL;
+    char brn[BRN_SIZE];
+    int rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    return rc != 0 ? rc : store_kpi_list(s, brn, month, items, n, err);
+}
+
+int pool_rollups(struct app *app, const struct principal *actor, const char *firm,
+                 struct firm_month **items, size_t *n, struct dure_err *err)
+{
+    struct store *s = NULL;
+    char brn[BRN_SIZE];
+    int rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    return rc != 0 ? rc : store_rollup_list(s, brn, items, n, err);
+}
+
+int pool_consent_get(struct app *app, const struct principal *actor, const char *firm, int *scopes,
+                     char updated_at[REG_TIME_SIZE], struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct firm f;
+    char brn[BRN_SIZE];
+    int rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    if (rc == 0)
+        rc = store_firm_get(s, brn, &f, err);
+    return rc != 0 ? rc : store_consent_get(s, brn, scopes, updated_at, err);
+}
+
+int pool_consent_set(struct app *app, const struct principal *actor, const char *firm, int scopes,
+                     struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct firm f;
+    char brn[BRN_SIZE], now[REG_TIME_SIZE], subject[32];
+    int rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0 && (scopes & ~POOL_CONSENT_ALL) != 0)
+        rc = dure_err_set(err, DURE_EINVAL, "consent: unknown scope");
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    if (rc != 0)
+        return rc;
+    if ((rc = store_begin(s, err)) != 0)
+        return rc;
+    rc = store_firm_get(s, brn, &f, err);
+    /* Setting what is already set changes nothing and records nothing. */
+    int old = 0, same = 0;
+    char old_at[REG_TIME_SIZE] = "";
+    if (rc == 0)
+        rc = store_consent_get(s, brn, &old, old_at, err);
+    same = rc == 0 && old_at[0] != '\0' && old == scopes;
+    str_now_rfc3339(now, sizeof(now));
+    if (rc == 0 && !same)
+        rc = store_consent_put(s, brn, scopes, now, err);
+    if (rc == 0 && !same) {
+        json_t *fig = json_object();
+        for (int bit = 1; bit <= POOL_CONSENT_MATCHING; bit <<= 1)
+            json_object_set_new(fig, pool_consent_name(bit), json_boolean(scopes & bit));
+        snprintf(subject, sizeof(subject), "consent");
+        rc = events_record_private(s, actor, "consent.changed", subject, brn, fig, NULL, NULL, err);
+    }
+    if (rc == 0)
+        rc = store_commit(s, err);
+    if (rc != 0)
+        store_rollback(s);
+    return rc;
+}
+
+int pool_data_uses(struct app *app, const struct principal *actor, const char *firm,
+                   struct data_use **items, size_t *n, struct dure_err *err)
+{
+    struct store *s = NULL;
+    char brn[BRN_SIZE];
+    int rc = resolve_firm(actor, firm, brn, err);
+    if (rc == 0)
+        rc = app_store(app, &s, err);
+    return rc != 0 ? rc : store_data_use_list(s, brn, items, n, err);
+}
+
+int pool_data_use_record(struct store *s, const char *brn, const char *purpose,
+                         const char *computation, const char *actor, struct dure_err *err)
+{
+    struct data_use u;
+    memset(&u, 0, sizeof(u));
+    str_copy(u.brn, brn, sizeof(u.brn));
+    str_copy(u.purpose, purpose, sizeof(u.purpose));
+    str_copy(u.computation, computation, sizeof(u.computation));
+    str_copy(u.actor, actor, sizeof(u.actor));
+    str_now_rfc3339(u.used_at, sizeof(u.used_at));
+    return store_data_use_add(s, &u, err);
+}
