@@ -12,11 +12,16 @@ TOKEN_FILE=var/admin.token
 mkdir -p var
 if [ ! -e "$DB" ]; then
     echo "dure: no database at $DB; creating one from a synthetic G-Valley (dure gen --seed 1)"
-    "$DURE" gen --seed 1 --out var/gen
+    # The whole register, and a slice of the members' invoices (DURE_INVOICES_SCALE=1 loads
+    # the full synthetic year, about 2.3 million rows) so that the first start is quick.
+    "$DURE" gen --seed 1 --out var/gen --invoices-scale "${DURE_INVOICES_SCALE:-0.05}"
     "$DURE" init --db "$DB"
     "$DURE" import buildings var/gen/buildings.csv --db "$DB"
     "$DURE" import firms var/gen/firms.csv --db "$DB"
     "$DURE" import members var/gen/members.csv --db "$DB"
+    "$DURE" import kpis var/gen/kpis.csv --db "$DB" --quiet
+    echo "dure: importing the members' e-tax invoices ($(ls var/gen/invoices | wc -l) files)"
+    "$DURE" import invoices var/gen/invoices/*.csv --db "$DB" --quiet
     rm -f "$TOKEN_FILE"
 fi
 if [ ! -s "$TOKEN_FILE" ]; then

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `dure gen`: write a deterministic synthetic G-Valley (centres, factory register, member
- * register) as CSV files in the public register layouts, ready for `dure import`. */
+ * register) as CSV files in the public register layouts, ready for `dure import`, with the
+ * members' pooled data: a year of Hometax e-tax-invoice lists and monthly KPIs. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -13,18 +14,28 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: dure gen --seed N --out DIR [--scale X] [--members-share F] [--json]\n"
+    fputs("usage: dure gen --seed N --out DIR [--scale X] [--members-share F]\n"
+          "                [--no-invoices] [--invoices-scale F] [--kpis-all] [--json]\n"
           "\n"
           "Write DIR/" GEN_BUILDINGS_FILE ", DIR/" GEN_FIRMS_FILE " and DIR/" GEN_MEMBERS_FILE
           " (UTF-8 CSV): a synthetic\n"
           "G-Valley of 106 knowledge-industry centres and 10,145 firms at scale 1, the same\n"
-          "bytes for the same seed on every platform.\n"
+          "bytes for the same seed on every platform; DIR/" GEN_KPIS_FILE
+          ", the members' monthly KPIs for\n"
+          "2025; and DIR/" GEN_INVOICES_DIR "/<BRN>" GEN_ISSUED_SUFFIX
+          " and <BRN>" GEN_RECEIVED_SUFFIX ", each member's e-tax invoices\n"
+          "of 2025 as Hometax list exports (about 2.3 million rows, 1 GB, at scale 1).\n"
           "\n"
-          "  --seed N           0 to 9223372036854775807\n"
-          "  --out DIR          output directory, created when missing\n"
-          "  --scale X          multiplies firms, centres and employees (default 1.0, max 20)\n"
-          "  --members-share F  fraction of firms in the member register (default 0.30)\n"
-          "  --json             print the summary as a JSON object\n",
+          "  --seed N              0 to 9223372036854775807\n"
+          "  --out DIR             output directory, created when missing\n"
+          "  --scale X             multiplies firms, centres and employees (default 1.0, max 20)\n"
+          "  --members-share F     fraction of firms in the member register (default 0.30)\n"
+          "  --no-invoices         skip the invoice lists (the KPIs are still written)\n"
+          "  --invoices-scale F    multiplies the invoices per firm (default 1.0, max 10); each\n"
+          "                        member keeps about one sale and one or two purchases a month,\n"
+          "                        e.g. 0.05 gives about 210,000 rows at scale 1\n"
+          "  --kpis-all            KPI rows for every firm, not only the members\n"
+          "  --json                print the summary as a JSON object\n",
           f);
 }
 
@@ -54,8 +65,35 @@ static int print_json(const struct gen_options *opt, const struct gen_summary *s
         (json_int_t)s->members, "member_shares", (json_int_t)s->member_shares, "member_paid_in_krw",
         (json_int_t)s->member_paid_in_krw, "files", "buildings", s->buildings_path, "firms",
         s->firms_path, "members", s->members_path);
-    if (obj == NULL)
+    json_t *kpis = json_pack(
+        "{s:I, s:b, s:{s:I, s:I, s:I, s:I}}", "rows", (json_int_t)s->kpi_rows, "all_firms",
+        opt->kpis_all, "monthly_totals", "revenue_krw", (json_int_t)s->kpi_revenue_krw_month,
+        "production_krw", (json_int_t)s->kpi_production_krw_month, "exports_krw",
+        (json_int_t)s->kpi_exports_krw_month, "employees", (json_int_t)s->kpi_employees_month);
+    json_t *inv = NULL;
+    if (opt->invoices)
+        inv = json_pack("{s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "scale",
+                        opt->invoices_scale, "files", (json_int_t)s->invoice_files, "exempt_files",
+                        (json_int_t)s->invoice_files_exempt, "rows", (json_int_t)s->invoice_rows,
+                        "issued_rows", (json_int_t)s->invoice_rows_issued, "received_rows",
+                        (json_int_t)(s->invoice_rows - s->invoice_rows_issued), "invoices",
+                        (json_int_t)s->invoices, "between_members",
+                        (json_int_t)s->invoices_between_members, "bytes",
+                        (json_int_t)s->invoice_bytes, "received_krw", (json_int_t)s->received_krw,
+                        "received_from_cluster_krw", (json_int_t)s->received_cluster_krw);
+    json_t *files = obj != NULL ? json_object_get(obj, "files") : NULL;
+    int bad = obj == NULL || kpis == NULL || (opt->invoices && inv == NULL) || files == NULL ||
+              json_object_set_new(files, "kpis", json_string(s->kpis_path)) != 0 ||
+              (opt->invoices &&
+               json_object_set_new(files, "invoices", json_string(s->invoices_dir)) != 0) ||
+              json_object_set(obj, "kpis", kpis) != 0 ||
+              json_object_set(obj, "invoices", inv != NULL ? inv : json_null()) != 0;
+    json_decref(inv);
+    json_decref(kpis);
+    if (bad) {
+        json_decref(obj);
         return cli_failf("cannot build the JSON summary");
+    }
     int rc =
         json_dumpf(obj, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(obj);
@@ -65,8 +103,16 @@ static int print_json(const struct gen_options *opt, const struct gen_summary *s
     return CLI_OK;
 }
 
-static void print_text(const struct gen_summary *s)
+/* Billions of won with one decimal, e.g. "967.5". */
+static void billions(char *out, size_t n, int64_t krw)
 {
+    int64_t tenths = (krw + 50000000) / 100000000;
+    snprintf(out, n, "%lld.%lld", (long long)(tenths / 10), (long long)(tenths % 10));
+}
+
+static void print_text(const struct gen_options *opt, const struct gen_summary *s)
+{
+    char rev[32], prod[32], exp[32];
     printf("centres           %zu (complex 1: %zu, 2: %zu, 3: %zu)\n", s->centres,
            s->centres_by_complex[0], s->centres_by_complex[1], s->centres_by_complex[2]);
     printf("firms             %zu\n", s->firms);
@@ -74,9 +120,32 @@ static void print_text(const struct gen_summary *s)
     printf("employees         %lld\n", (long long)s->employees);
     printf("members           %zu (%lld shares, %lld KRW paid in)\n", s->members,
            (long long)s->member_shares, (long long)s->member_paid_in_krw);
+    billions(rev, sizeof(rev), s->kpi_revenue_krw_month);
+    billions(prod, sizeof(prod), s->kpi_production_krw_month);
+    billions(exp, sizeof(exp), s->kpi_exports_krw_month);
+    printf("KPI rows          %zu (%s)\n", s->kpi_rows, opt->kpis_all ? "all firms" : "members");
+    printf("cluster per month production %s bn KRW, exports %s bn KRW, revenue %s bn KRW, "
+           "%lld employees\n",
+           prod, exp, rev, (long long)s->kpi_employees_month);
+    if (opt->invoices) {
+        printf("invoice files     %zu (%zu of them 계산서 lists), %.1f MB\n", s->invoice_files,
+               s->invoice_files_exempt, (double)s->invoice_bytes / 1e6);
+        printf("invoice rows      %llu (issued %llu, received %llu)\n",
+               (unsigned long long)s->invoice_rows, (unsigned long long)s->invoice_rows_issued,
+               (unsigned long long)(s->invoice_rows - s->invoice_rows_issued));
+        printf("invoices          %llu distinct, %llu between two members (on both lists); "
+               "%.1f%% of purchases from cluster firms\n",
+               (unsigned long long)s->invoices, (unsigned long long)s->invoices_between_members,
+               s->received_krw > 0
+                   ? 100.0 * (double)s->received_cluster_krw / (double)s->received_krw
+                   : 0.0);
+    }
     printf("wrote %s\n", s->buildings_path);
     printf("wrote %s\n", s->firms_path);
     printf("wrote %s\n", s->members_path);
+    printf("wrote %s\n", s->kpis_path);
+    if (opt->invoices)
+        printf("wrote %s/ (%zu files)\n", s->invoices_dir, s->invoice_files);
 }
 
 int cmd_gen(int argc, char **argv)
@@ -98,6 +167,10 @@ int cmd_gen(int argc, char **argv)
     const char *dir = cli_take_opt(&argc, argv, "--out", &missing);
     const char *scale = cli_take_opt(&argc, argv, "--scale", &missing);
     const char *share = cli_take_opt(&argc, argv, "--members-share", &missing);
+    const char *inv_scale = cli_take_opt(&argc, argv, "--invoices-scale", &missing);
+    opt.invoices = !cli_take_flag(&argc, argv, "--no-invoices");
+    opt.kpis = 1;
+    opt.kpis_all = cli_take_flag(&argc, argv, "--kpis-all");
     if (missing) {
         cli_failf("an option is missing its value (see dure gen --help)");
         return CLI_USAGE;
@@ -129,6 +202,13 @@ int cmd_gen(int argc, char **argv)
         cli_failf("--members-share must be a number from 0 to 1");
         return CLI_USAGE;
     }
+    if (inv_scale != NULL &&
+        (parse_double(inv_scale, &opt.invoices_scale) != 0 || !(opt.invoices_scale > 0) ||
+         opt.invoices_scale > GEN_INVOICES_SCALE_MAX)) {
+        cli_failf("--invoices-scale must be a number above 0 and at most %g",
+                  GEN_INVOICES_SCALE_MAX);
+        return CLI_USAGE;
+    }
 
     if (gen_cluster(&opt, &sum, &err) != DURE_OK) {
         cli_fail(&err);
@@ -136,6 +216,6 @@ int cmd_gen(int argc, char **argv)
     }
     if (common.json)
         return print_json(&opt, &sum);
-    print_text(&sum);
+    print_text(&opt, &sum);
     return CLI_OK;
 }

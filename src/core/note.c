@@ -158,6 +158,13 @@ int note_name_valid(const char *name, size_t len)
  * junk, unused bits zero. Returns 0, or -1 when invalid or longer than max bytes. */
 static int b64_decode(const char *b64, size_t len, uint8_t *out, size_t max, size_t *out_len)
 {
+    /* libsodium 1.0.18 takes bytes >= 0x80 as digits: admit only the standard alphabet. */
+    for (size_t i = 0; i < len; i++) {
+        char c = b64[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '='))
+            return -1;
+    }
     if (sodium_base642bin(out, max, b64, len, NULL, out_len, NULL,
                           sodium_base64_VARIANT_ORIGINAL) != 0)
         return -1;

@@ -14,88 +14,14 @@
 #include "core/brn.h"
 #include "core/ksic.h"
 #include "core/registry.h"
+#include "gen/gen_internal.h"
 #include "util/str.h"
 
 /* ---------------------------------------------------------------- random numbers */
 
-struct rng {
-    uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Independent streams per kind of record, so that e.g. the member draw does not shift when
- * the firm draw changes. */
+ * the firm draw changes. The generator (struct rng, rng_*) lives in gen_internal.h. */
 enum stream { STREAM_BUILDINGS = 1, STREAM_FIRMS, STREAM_EMPLOYEES, STREAM_MEMBERS };
-
-static void rng_init(struct rng *r, uint64_t seed, enum stream stream)
-{
-    uint64_t x = seed ^ ((uint64_t)stream * 0xd1b54a32d192ed03ULL);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, n) for n > 0, without modulo bias. */
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-    uint64_t threshold = (0 - n) % n; /* 2^64 mod n */
-    for (;;) {
-        uint64_t x = rng_next(r);
-        if (x >= threshold)
-            return x % n;
-    }
-}
-
-/* Uniform in [lo, hi]. */
-static int64_t rng_range(struct rng *r, int64_t lo, int64_t hi)
-{
-    return lo + (int64_t)rng_below(r, (uint64_t)(hi - lo) + 1);
-}
-
-/* 1 with probability ppm / 1,000,000. */
-static int rng_chance(struct rng *r, uint32_t ppm)
-{
-    return rng_below(r, 1000000) < ppm;
-}
-
-/* In [lo, hi] with probability proportional to 1/k (a discrete log-uniform), by rejection:
- * a uniform k is kept with probability lo/k. */
-static int64_t rng_loguniform(struct rng *r, int64_t lo, int64_t hi)
-{
-    for (;;) {
-        int64_t k = rng_range(r, lo, hi);
-        if ((int64_t)rng_below(r, (uint64_t)k) < lo)
-            return k;
-    }
-}
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-#define PICK(r, a) ((a)[rng_below((r), COUNT_OF(a))])
 
 /* ---------------------------------------------------------------- hash sets */
 
@@ -188,6 +114,11 @@ static int u64set_insert(struct u64set *s, uint64_t v)
 /* ---------------------------------------------------------------- the cluster's vocabulary */
 
 enum sector { SEC_IT, SEC_SVC, SEC_ELEC, SEC_OMFG, SEC_MACH, SEC_TEXT, SEC_PRINT, SEC_COUNT };
+_Static_assert((int)SEC_IT == (int)GEN__SEC_IT && (int)SEC_SVC == (int)GEN__SEC_SVC &&
+                   (int)SEC_ELEC == (int)GEN__SEC_ELEC && (int)SEC_OMFG == (int)GEN__SEC_OMFG &&
+                   (int)SEC_MACH == (int)GEN__SEC_MACH && (int)SEC_TEXT == (int)GEN__SEC_TEXT &&
+                   (int)SEC_PRINT == (int)GEN__SEC_PRINT && (int)SEC_COUNT == (int)GEN__SEC_COUNT,
+               "gen_internal.h's sectors follow enum sector");
 
 /* Shares of firms by sector in parts per million: 정보통신 (J 58-63), non-manufacturing
  * services (M, N, G46/47), 전기전자 (C 26-28), other manufacturing (C 22, 25, 32, 33),
@@ -528,30 +459,6 @@ static size_t scaled(double figure, double scale)
 {
     /* The product is exact IEEE arithmetic, so this rounds the same everywhere. */
     return (size_t)(figure * scale + 0.5);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int32_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
-    int doe = z - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
 }
 
 /* Copy the k-th '|'-separated part of list into out. */
@@ -1314,13 +1221,26 @@ static void firm_unit(const struct gfirm *f, char *out, size_t n)
         snprintf(out, n, "%d%02d호", f->floor, f->room);
 }
 
+#define FIRM_ADDR_SIZE (ADDR_SIZE + 48)
+
+/* The firm's 공장대표주소: its centre's address and unit, or its own address. */
+static void firm_address(const struct gen_state *st, const struct gfirm *f, char *out, size_t n)
+{
+    char unit[32];
+    firm_unit(f, unit, sizeof(unit));
+    if (f->building != NO_BUILDING)
+        snprintf(out, n, "%s, %s", st->buildings[f->building].addr, unit);
+    else
+        snprintf(out, n, "%s", f->addr);
+}
+
 static int write_firms(const struct gen_state *st, const char *path, struct dure_err *err)
 {
     struct csv_out o;
     char name[NAME_SIZE + 32];
     char brn[BRN_FORMATTED_SIZE];
     char unit[32];
-    char addr[ADDR_SIZE + 48];
+    char addr[FIRM_ADDR_SIZE];
     int rc = csv_begin(&o, path, GEN_FIRMS_HEADER, err);
     for (size_t i = 0; rc == DURE_OK && i < st->nfirms; i++) {
         const struct gfirm *f = &st->firms[i];
@@ -1328,10 +1248,7 @@ static int write_firms(const struct gen_state *st, const char *path, struct dure
         firm_display_name(f, name, sizeof(name));
         brn_format(f->brn, brn);
         firm_unit(f, unit, sizeof(unit));
-        if (b != NULL)
-            snprintf(addr, sizeof(addr), "%s, %s", b->addr, unit);
-        else
-            snprintf(addr, sizeof(addr), "%s", f->addr);
+        firm_address(st, f, addr, sizeof(addr));
         put_i64(o.f, (int64_t)i + 1, 0);
         put_field(o.f, name, 0);
         put_field(o.f, brn, 0);
@@ -1379,6 +1296,69 @@ static int write_members(const struct gen_state *st, const char *path, struct du
     return csv_end(&o, rc, err);
 }
 
+/* ---------------------------------------------------------------- the pool's view */
+
+#define FIRM_NAME_SIZE (NAME_SIZE + 32)
+
+/* Hand the registers to gen_pool.c as a read-only view (names and addresses as firms.csv
+ * writes them) and let it write the invoices and KPIs. */
+static int write_pool(const struct gen_state *st, const struct gen_options *opt,
+                      struct gen_summary *sum, struct dure_err *err)
+{
+    int rc = DURE_OK;
+    size_t n = st->nfirms;
+    struct gen__firm *firms = calloc(n, sizeof(firms[0]));
+    struct gen__building *buildings = calloc(st->nbuildings, sizeof(buildings[0]));
+    uint32_t *members = calloc(st->nmembers > 0 ? st->nmembers : 1, sizeof(members[0]));
+    char *names = calloc(n, FIRM_NAME_SIZE);
+    char *addrs = calloc(n, FIRM_ADDR_SIZE);
+    struct gen__cluster c;
+
+    if (firms == NULL || buildings == NULL || members == NULL || names == NULL || addrs == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < st->nbuildings; i++) {
+        buildings[i].name = st->buildings[i].name;
+        buildings[i].addr = st->buildings[i].addr;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct gfirm *f = &st->firms[i];
+        struct gen__firm *v = &firms[i];
+        char *name = names + i * FIRM_NAME_SIZE;
+        char *addr = addrs + i * FIRM_ADDR_SIZE;
+        firm_display_name(f, name, FIRM_NAME_SIZE);
+        firm_address(st, f, addr, FIRM_ADDR_SIZE);
+        v->name = name;
+        v->core = f->core;
+        v->brn = f->brn;
+        v->addr = addr;
+        v->ksic = f->code->code;
+        v->product = f->product;
+        v->sector = f->sector;
+        v->corporation = f->form != FORM_PLAIN;
+        v->employees = f->employees;
+        v->building = f->building == NO_BUILDING ? GEN__NO_BUILDING : f->building;
+        v->suspended = f->suspended;
+    }
+    for (size_t i = 0; i < st->nmembers; i++)
+        members[i] = st->members[i].firm;
+    c.firms = firms;
+    c.nfirms = n;
+    c.buildings = buildings;
+    c.nbuildings = st->nbuildings;
+    c.members = members;
+    c.nmembers = st->nmembers;
+    rc = gen__pool_write(&c, opt, sum, err);
+out:
+    free(addrs);
+    free(names);
+    free(members);
+    free(buildings);
+    free(firms);
+    return rc;
+}
+
 /* mkdir -p: create dir and its missing parents. */
 static int make_dirs(const char *dir, struct dure_err *err)
 {
@@ -1422,6 +1402,10 @@ void gen_options_init(struct gen_options *opt)
     opt->scale = 1.0;
     opt->members_share = 0.30;
     opt->out_dir = NULL;
+    opt->invoices = 0;
+    opt->invoices_scale = 1.0;
+    opt->kpis = 0;
+    opt->kpis_all = 0;
 }
 
 int gen_cluster(const struct gen_options *opt, struct gen_summary *out, struct dure_err *err)
@@ -1440,6 +1424,10 @@ int gen_cluster(const struct gen_options *opt, struct gen_summary *out, struct d
                             GEN_SCALE_MAX);
     if (!(opt->members_share >= 0 && opt->members_share <= 1))
         return dure_err_set(err, DURE_EINVAL, "members share must be between 0 and 1");
+    if (opt->invoices &&
+        !(opt->invoices_scale > 0 && opt->invoices_scale <= GEN_INVOICES_SCALE_MAX))
+        return dure_err_set(err, DURE_EINVAL, "invoices scale must be above 0 and at most %g",
+                            GEN_INVOICES_SCALE_MAX);
     if ((rc = join_path(sum.buildings_path, opt->out_dir, GEN_BUILDINGS_FILE, err)) != 0 ||
         (rc = join_path(sum.firms_path, opt->out_dir, GEN_FIRMS_FILE, err)) != 0 ||
         (rc = join_path(sum.members_path, opt->out_dir, GEN_MEMBERS_FILE, err)) != 0)
@@ -1499,6 +1487,8 @@ int gen_cluster(const struct gen_options *opt, struct gen_summary *out, struct d
         sum.member_shares += st.members[i].shares;
         sum.member_paid_in_krw += st.members[i].paid_krw;
     }
+    if ((opt->invoices || opt->kpis) && (rc = write_pool(&st, opt, &sum, err)) != DURE_OK)
+        goto out;
     if (out != NULL)
         *out = sum;
 out:
