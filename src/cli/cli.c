@@ -26,6 +26,8 @@ static const struct {
     {"user", cmd_user, "add users who log in to the dashboard"},
     {"token", cmd_token, "create, list and revoke API tokens"},
     {"backup", cmd_backup, "copy the database with SQLite's online backup"},
+    {"ledger", cmd_ledger, "the ledger: checkpoints, proofs, receipts, verify, witnesses"},
+    {"witness", cmd_witness, "a member's witness of the ledger: keygen, serve, poll"},
 };
 
 static void usage(FILE *out)
@@ -34,7 +36,7 @@ static void usage(FILE *out)
           "usage: dure COMMAND [options]\n\ncommands:\n",
           out);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fputs("\nEvery command takes --db PATH (default $DURE_DB or " DURE_DEFAULT_DB
           ") and --help.\n",
           out);

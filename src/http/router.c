@@ -74,6 +74,16 @@ static const struct route routes[] = {
     {"GET", "/api/v1/invoices", ADMIN_MEMBER, 0, api_pool_invoice_list},
     {"GET", "/api/v1/kpis", ADMIN_MEMBER, 0, api_pool_kpi_list},
 
+    /* The ledger: public checkpoint, key, leaves and proofs (DESIGN.md "Ledger endpoints"). */
+    {"GET", "/api/v1/ledger/checkpoint", PUBLIC, 0, api_ledger_checkpoint},
+    {"GET", "/api/v1/ledger/key", PUBLIC, 0, api_ledger_key},
+    {"GET", "/api/v1/ledger/entries", PUBLIC, 0, api_ledger_entries},
+    {"GET", "/api/v1/ledger/proof/inclusion", PUBLIC, 0, api_ledger_proof_inclusion},
+    {"GET", "/api/v1/ledger/proof/consistency", PUBLIC, 0, api_ledger_proof_consistency},
+    {"GET", "/api/v1/ledger/receipts/{hash}", PUBLIC, 0, api_ledger_receipt},
+    {"GET", "/api/v1/ledger/status", PUBLIC, 0, api_ledger_status},
+    {"POST", "/api/v1/ledger/witnesses", ADMIN, 0, api_ledger_witness_add},
+    {"POST", "/api/v1/ledger/cosignatures", DURE_ROLE_WITNESS, 0, api_ledger_cosignature_add},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Fixtures of the CLI and API tests: a synthetic G-Valley generated once, a database with
 its registers imported and tokens for every role, a real `dure serve` on a free loopback port,
-and a fresh database directory per CLI test. Only the standard library is used."""
+and a fresh database directory per CLI test. Only the standard library is used.
+
+With $DURE_TEST_DB_URL set (scripts/test-pg.sh sets it to a throwaway cluster), every database
+the fixtures make is a fresh PostgreSQL database on that cluster instead of a SQLite file:
+new_db() creates one (dure_t_<random>, its ledger key in the test's directory, found through
+$DURE_DATA_DIR, which dure() and Server set), and it is dropped on teardown. sql() reads either
+store (through psql on PostgreSQL)."""
 
 import csv
 import http.client
@@ -16,6 +22,8 @@ import tempfile
 import threading
 import time
 import collections
+import secrets
+import urllib.parse
 
 import pytest
 
@@ -28,6 +36,114 @@ PASSWORD = "correct horse battery staple"
 USERNAME = "alice"
 CMD_TIMEOUT_S = 60
 
+# The PostgreSQL cluster the databases of this run live on, or None for SQLite files.
+TEST_DB_URL = os.environ.get("DURE_TEST_DB_URL") or None
+ON_PG = TEST_DB_URL is not None
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+# ---- databases: a SQLite file, or a PostgreSQL database of its own ----
+
+_pg_dirs = {}  # URL of each database new_db made -> the directory of its ledger key
+
+
+def is_url(db):
+    return "://" in str(db)
+
+
+def _with_dbname(url, name):
+    u = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+def _admin_url():
+    """The cluster's maintenance database, to create and drop test databases from."""
+    return _with_dbname(TEST_DB_URL, "postgres")
+
+
+def psql(url, command, check=True):
+    """Run one psql command on url; returns stdout (unaligned, tuples only)."""
+    p = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
+                        "-c", command], capture_output=True, text=True, timeout=CMD_TIMEOUT_S)
+    if check and p.returncode != 0:
+        raise RuntimeError("psql %r: %s" % (command[:200], p.stderr.strip()))
+    return p.stdout
+
+
+def new_db(directory, name="dure.db"):
+    """A database for a test: the path directory/name (SQLite), or under $DURE_TEST_DB_URL a
+    new, empty PostgreSQL database whose ledger key lives in directory."""
+    os.makedirs(directory, exist_ok=True)
+    if not ON_PG:
+        return os.path.join(directory, name)
+    dbname = "dure_t_" + secrets.token_hex(6)
+    psql(_admin_url(), "CREATE DATABASE %s" % dbname)
+    url = _with_dbname(TEST_DB_URL, dbname)
+    _pg_dirs[url] = os.path.abspath(directory)
+    return url
+
+
+def drop_db(db):
+    """Drop a PostgreSQL database made by new_db (its sessions ended first); no-op for SQLite."""
+    if is_url(db) and db in _pg_dirs:
+        name = urllib.parse.urlsplit(db).path.lstrip("/")
+        psql(_admin_url(), "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name, check=False)
+        del _pg_dirs[db]
+
+
+def key_path(db):
+    """Where dure keeps the ledger key of db."""
+    if is_url(db):
+        return os.path.join(_pg_dirs.get(db, "var"), "ledger.key")
+    return os.path.join(os.path.dirname(db), "ledger.key")
+
+
+def db_env(db, env=None):
+    """The environment additions for a dure process on db: $DURE_DATA_DIR for a server URL."""
+    out = dict(env or {})
+    if is_url(db) and db in _pg_dirs:
+        out.setdefault("DURE_DATA_DIR", _pg_dirs[db])
+    return out
+
+
+def clone_db(src, directory):
+    """A copy of database src (and its ledger key) in directory: `dure backup` on SQLite,
+    `dure migrate-store` into a new database on PostgreSQL. Returns the copy's db."""
+    if not is_url(src):
+        os.makedirs(directory, exist_ok=True)
+        dst = os.path.join(directory, "dure.db")
+        dure("backup", dst, "--db", src)
+    else:
+        dst = new_db(directory)
+        dure("migrate-store", "--from", src, "--to", dst, "--quiet")
+    if os.path.exists(key_path(src)) and not os.path.exists(key_path(dst)):
+        shutil.copyfile(key_path(src), key_path(dst))
+        os.chmod(key_path(dst), 0o600)
+    return dst
+
+
+def db_bytes(db):
+    """Everything stored for db as bytes: the SQLite file with its WAL, or a pg_dump."""
+    if is_url(db):
+        p = subprocess.run([shutil.which("pg_dump") or "/usr/bin/pg_dump", "-d", db],
+                           capture_output=True, timeout=CMD_TIMEOUT_S, check=True)
+        return p.stdout
+    out = b""
+    d = os.path.dirname(db)
+    for name in os.listdir(d):
+        if name.startswith(os.path.basename(db)):
+            with open(os.path.join(d, name), "rb") as f:
+                out += f.read()
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases():
+    """Drop the PostgreSQL databases that tests made and left behind."""
+    yield
+    for url in list(_pg_dirs):
+        drop_db(url)
+
 
 # ---- running the binary ----
 
@@ -39,6 +155,17 @@ def dure(*args, env=None, check=True, input=None, timeout=CMD_TIMEOUT_S, cwd=Non
     full_env.pop("DURE_PASSWORD", None)
     if env:
         full_env.update(env)
+    # A PostgreSQL database's ledger key is found through $DURE_DATA_DIR: the directory of
+    # the database named by --db (or $DURE_DB), else by --to or --from (migrate-store).
+    strs = [str(a) for a in args]
+    for opt in ("--db", "--to", "--from"):
+        db = strs[strs.index(opt) + 1] if opt in strs[:-1] else None
+        if opt == "--db" and db is None:
+            db = full_env.get("DURE_DB")
+        if db and db in _pg_dirs:
+            full_env.update(db_env(db, {k: v for k, v in (env or {}).items()
+                                        if k == "DURE_DATA_DIR"}))
+            break
     p = subprocess.run([DURE_BIN, *[str(a) for a in args]], capture_output=True, text=True,
                        env=full_env, input=input, timeout=timeout, cwd=cwd)
     if check and p.returncode != 0:
@@ -48,11 +175,62 @@ def dure(*args, env=None, check=True, input=None, timeout=CMD_TIMEOUT_S, cwd=Non
     return p
 
 
+def _pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "'\\x%s'::bytea" % bytes(v).hex()
+    return "'%s'" % str(v).replace("'", "''")
+
+
+def _pg_query(query, params):
+    """query with each ? replaced by the literal of the next parameter."""
+    parts = query.split("?")
+    assert len(parts) == len(params) + 1, "one parameter per ? in %r" % query
+    out = parts[0]
+    for v, rest in zip(params, parts[1:]):
+        out += _pg_literal(v) + rest
+    return out
+
+
+def _pg_value(v):
+    # bytea comes back from row_to_json as "\\x<hex>": bytes, as sqlite3 gives for a BLOB.
+    if isinstance(v, str) and v.startswith("\\x") and all(c in "0123456789abcdef" for c in v[2:]):
+        return bytes.fromhex(v[2:])
+    return v
+
+
 def sql(db, query, params=()):
-    """Run one query on a dure SQLite database and return all rows."""
+    """Run one query on a dure database (SQLite file or PostgreSQL URL) and return all rows
+    as tuples. Parameters are ?-placeholders on both."""
+    if is_url(db):
+        q = _pg_query(query, params)
+        if not q.lstrip().upper().startswith(("SELECT", "WITH")):
+            psql(db, q)
+            return []
+        out = psql(db, "SELECT row_to_json(t) FROM (%s) t" % q)
+        return [tuple(_pg_value(v) for _, v in json.loads(line, object_pairs_hook=list))
+                for line in out.splitlines() if line]
     con = sqlite3.connect(db, timeout=10)
     try:
         return con.execute(query, params).fetchall()
+    finally:
+        con.close()
+
+
+def sql_exec(db, query, params=()):
+    """Run one changing statement (UPDATE, DELETE ...) on a dure database and commit it."""
+    if is_url(db):
+        psql(db, _pg_query(query, params))
+        return
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        con.execute(query, params)
+        con.commit()
     finally:
         con.close()
 
@@ -173,7 +351,7 @@ class Cluster:
 
 @pytest.fixture(scope="session")
 def cluster(generated, workdir):
-    db = os.path.join(workdir, "api", "dure.db")
+    db = new_db(os.path.join(workdir, "api"))
     c = Cluster(generated, db)
     c.cli("init")
     for kind, path in (("buildings", generated.buildings_csv), ("firms", generated.firms_csv),
@@ -274,6 +452,7 @@ class Server:
         self.log = collections.deque(maxlen=2000)
         env = dict(os.environ)
         env.pop("DURE_DB", None)
+        env.update(db_env(db))
         self.proc = subprocess.Popen(
             [DURE_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", str(threads)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -364,7 +543,7 @@ class FreshDb:
 
     def __init__(self, d):
         self.dir = d
-        self.db = os.path.join(d, "dure.db")
+        self.db = new_db(d)
 
     def cli(self, *args, **kw):
         return dure(*args, "--db", self.db, **kw)
@@ -379,4 +558,8 @@ class FreshDb:
 @pytest.fixture
 def fresh_db(dure_bin):
     with tempfile.TemporaryDirectory(prefix="dure-cli-") as d:
-        yield FreshDb(d)
+        f = FreshDb(d)
+        try:
+            yield f
+        finally:
+            drop_db(f.db)
