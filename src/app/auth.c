@@ -221,11 +221,19 @@ int auth_user_add(struct app *app, const struct principal *actor, const char *us
             json_array_append_new(fl, json_string(firms[i]));
     }
     if (rc == 0) {
+        /* Which firms a user acts for is the member's business: a public leaf carries only a
+         * commitment to it (opened by the member's receipt). */
         char subject[96];
-        snprintf(subject, sizeof(subject), "user:%s", username);
-        rc = events_record(s, actor, "user.added", subject,
-                           json_pack("{s:s, s:O}", "role", auth_role_name(role), "firms", fl),
-                           err);
+        snprintf(subject, sizeof(subject), "user:%lld", (long long)u.id);
+        if (nfirms > 0)
+            rc = events_record_private(s, actor, "user.added", subject, firms[0],
+                                       json_pack("{s:s, s:s, s:O}", "username", username, "role",
+                                                 auth_role_name(role), "firms", fl),
+                                       json_pack("{s:s}", "role", auth_role_name(role)), NULL,
+                                       err);
+        else
+            rc = events_record(s, actor, "user.added", subject,
+                               json_pack("{s:s}", "role", auth_role_name(role)), err);
     }
     if (rc == 0)
         rc = store_commit(s, err);
@@ -285,12 +293,17 @@ int auth_token_create(struct app *app, const struct principal *actor, int role,
     if (rc == 0) {
         char subject[48];
         snprintf(subject, sizeof(subject), "token:%lld", (long long)t.id);
-        /* The hash is not secret-bearing, but nothing about the token beyond its role and
-         * scope needs to be public. */
-        rc = events_record(s, actor, "token.created", subject,
-                           json_pack("{s:s, s:s?}", "role", auth_role_name(role), "firm",
-                                     t.firm[0] != '\0' ? t.firm : NULL),
-                           err);
+        /* The leaf says a token of that role exists; the firm it acts for stays behind a
+         * commitment. */
+        if (t.firm[0] != '\0')
+            rc = events_record_private(s, actor, "token.created", subject, t.firm,
+                                       json_pack("{s:s, s:s}", "role", auth_role_name(role),
+                                                 "firm", t.firm),
+                                       json_pack("{s:s}", "role", auth_role_name(role)), NULL,
+                                       err);
+        else
+            rc = events_record(s, actor, "token.created", subject,
+                               json_pack("{s:s}", "role", auth_role_name(role)), err);
     }
     if (rc == 0)
         rc = store_commit(s, err);

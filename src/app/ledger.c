@@ -445,6 +445,7 @@ struct verify_ctx {
     int64_t bad;                     /* the first leaf that differs, -1 */
     int64_t cp_size;                 /* the latest checkpoint's size, -1 none */
     uint8_t cp_root[TLOG_HASH_SIZE]; /* the recomputed root of its first cp_size leaves */
+    int compare_stored;              /* also check each leaf against its stored hash */
 };
 
 static int verify_leaf(void *vctx, int64_t seq, const void *leaf, size_t len)
@@ -458,8 +459,8 @@ static int verify_leaf(void *vctx, int64_t seq, const void *leaf, size_t len)
         return DURE_ECONFLICT;
     }
     tlog_leaf_hash(leaf, len, h);
-    if (store_tlog_node_get(v->s, 0, (uint64_t)seq, stored, &e) != 0 ||
-        sodium_memcmp(h, stored, sizeof(h)) != 0) {
+    if (v->compare_stored && (store_tlog_node_get(v->s, 0, (uint64_t)seq, stored, &e) != 0 ||
+                              sodium_memcmp(h, stored, sizeof(h)) != 0)) {
         v->bad = seq;
         return DURE_ECONFLICT;
     }
@@ -537,17 +538,29 @@ int ledger_verify(struct app *app, int64_t *checked, int64_t *bad_index, struct 
     if (rc != 0)
         goto out;
 
-    /* Every leaf against its stored hash, in one pass that also recomputes the roots. */
-    v.s = s;
-    v.bad = -1;
-    v.cp_size = cp_size;
-    tlog_hasher_init(&v.hasher);
-    if (cp_size == 0)
-        tlog_hasher_root(&v.hasher, v.cp_root);
-    rc = store_event_scan(s, 0, size, verify_leaf, &v, err);
-    if (rc == 0 && v.expect != size) {
-        v.bad = v.expect;
-        rc = DURE_ECONFLICT;
+    /* One pass hashes every leaf and recomputes the roots; only when a root differs does a
+     * second pass compare each leaf with its stored hash to name the first bad one. */
+    for (int pass = 0; pass < 2; pass++) {
+        memset(&v, 0, sizeof(v));
+        v.s = s;
+        v.bad = -1;
+        v.cp_size = cp_size;
+        v.compare_stored = pass;
+        tlog_hasher_init(&v.hasher);
+        if (cp_size == 0)
+            tlog_hasher_root(&v.hasher, v.cp_root);
+        rc = store_event_scan(s, 0, size, verify_leaf, &v, err);
+        if (rc == 0 && v.expect != size) {
+            v.bad = v.expect;
+            rc = DURE_ECONFLICT;
+        }
+        if (rc != 0 || pass == 1)
+            break;
+        tlog_hasher_root(&v.hasher, root);
+        if (tlog_tree_root((uint64_t)size, get_node, s, stored_root, err) == 0 &&
+            sodium_memcmp(root, stored_root, sizeof(root)) == 0 &&
+            (cp_size < 0 || sodium_memcmp(v.cp_root, cp.root, sizeof(root)) == 0))
+            break;
     }
     *checked = v.expect;
     if (rc == DURE_ECONFLICT) {
