@@ -34,7 +34,7 @@ mkdir -p "$DIR"
 ${CC:-cc} -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I"$ROOT/src" \
     "$ROOT/bench/ledger_bench.c" \
     "$BUILD/libdure_app.a" "$BUILD/libdure_store.a" "$BUILD/libdure_core.a" "$BUILD/libdure_util.a" \
-    $(pkg-config --libs jansson sqlite3 libsodium libpq libzip expat) -lpthread -lm \
+    $(pkg-config --libs jansson sqlite3 libsodium libpq libzip expat libcrypto) -lpthread -lm \
     -o "$TMP/ledger_bench"
 
 echo "ledger bench: $LEAVES leaves, $SAMPLES proof samples, data in $DIR ($(nproc) CPUs)"
