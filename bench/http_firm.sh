@@ -7,13 +7,14 @@
 # Targets: dure/nginx requests/s >= 0.5, dure p99 < 5 ms.
 #
 #   bench/http_firm.sh [path/to/dure]        (default build/dure; builds and installs nothing)
-#   DURATION=10s CONNECTIONS=64 THREADS=2 override the load.
+#   DURATION=10s CONNECTIONS=64 THREADS=2 override the load; SERVER_THREADS=2 the dure workers.
 set -eu
 
 DURE=${1:-build/dure}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+export SERVER_THREADS="${SERVER_THREADS:-2}"
 
 case $DURE in /*) ;; *) DURE=$PWD/$DURE ;; esac
 [ -x "$DURE" ] || { echo "http_firm: $DURE is not an executable (build first: make build)" >&2; exit 1; }
@@ -61,7 +62,7 @@ done
 # dure serve on a port of its choosing; it prints listening=HOST:PORT on stderr.
 QUIET=""
 "$DURE" serve --help 2>&1 | grep -q -- '--quiet' && QUIET=--quiet
-"$DURE" serve --db "$DB" --listen 127.0.0.1:0 --threads 2 $QUIET 2>"$TMP/dure.log" &
+"$DURE" serve --db "$DB" --listen 127.0.0.1:0 --threads "$SERVER_THREADS" $QUIET 2>"$TMP/dure.log" &
 DURE_PID=$!
 DURE_ADDR=""
 i=0
@@ -146,7 +147,7 @@ DE=$(errors "$TMP/wrk-dure.txt"); NE=$(errors "$TMP/wrk-nginx.txt")
 [ -z "$NE" ] || echo "  nginx: $NE"
 awk -v dr="$DR" -v dp="$DP" -v nr="$NR" -v np="$NP" 'BEGIN {
     printf "\n  %-26s %12s %10s\n", "", "requests/s", "p99 ms"
-    printf "  %-26s %12.0f %10.3f\n", "dure serve --threads 2", dr, dp
+    printf "  %-26s %12.0f %10.3f\n", "dure serve --threads " ENVIRON["SERVER_THREADS"], dr, dp
     printf "  %-26s %12.0f %10.3f\n", "nginx, 2 workers (peer)", nr, np
     printf "  ratio dure/nginx %.2f (target >= 0.5: %s); dure p99 %.3f ms (target < 5 ms: %s)\n",
         dr / nr, ((dr / nr >= 0.5) ? "met" : "NOT MET"), dp, ((dp < 5) ? "met" : "NOT MET")
