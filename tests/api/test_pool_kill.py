@@ -17,6 +17,9 @@ HEADER = ("작성일자,승인번호,발급일자,전송일자,공급자사업�
           "품목공급가액,품목세액,품목비고")
 
 
+ROWS = 100000
+
+
 def big_issued_list(path, firm, rows):
     """A Hometax 매출 list of `rows` invoices from firm to outside buyers."""
     buyers = [fmt_brn(make_brn(500000 + i, {firm})) for i in range(50)]
@@ -62,7 +65,7 @@ def test_kill_9_mid_import_leaves_nothing(generated, fresh_db):
     fresh_db.cli("import", "firms", generated.firms_csv)
     firm = generated.member_brns()[0]
     path = fresh_db.path("%s_issued.csv" % firm)
-    big_issued_list(path, firm, 400000)
+    big_issued_list(path, firm, ROWS)
     before = state(db)
 
     # Kill it once it is well into the rows: it has read the file once to hash it and then a
@@ -85,7 +88,7 @@ def test_kill_9_mid_import_leaves_nothing(generated, fresh_db):
     assert fresh_db.cli("ledger", "verify").returncode == 0
 
     # The database is intact: the same file now imports in full.
-    p = fresh_db.cli("import", "invoices", path, "--json")
-    assert '"new":400000' in p.stdout, p.stdout
+    p = fresh_db.cli("import", "invoices", path, "--json", timeout=600)
+    assert '"new":%d' % ROWS in p.stdout, p.stdout
     assert sql_scalar(db, "SELECT count(*) FROM uploads") == before[0] + 1
     assert fresh_db.cli("ledger", "verify").returncode == 0
