@@ -26,6 +26,7 @@ static const struct {
     {"user", cmd_user, "add users who log in to the dashboard"},
     {"token", cmd_token, "create, list and revoke API tokens"},
     {"backup", cmd_backup, "copy the database with SQLite's online backup"},
+    {"migrate-store", cmd_migrate_store, "copy a database into another store (SQLite, PostgreSQL)"},
     {"ledger", cmd_ledger, "the ledger: checkpoints, proofs, receipts, verify, witnesses"},
     {"witness", cmd_witness, "a member's witness of the ledger: keygen, serve, poll"},
 };

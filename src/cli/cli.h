@@ -62,6 +62,7 @@ int cmd_member(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_migrate_store(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Database commands: dure init, dure backup. */
+/* Database commands: dure init, dure backup, dure migrate-store. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
 #include "app/ledger.h"
+#include "app/storeops.h"
 #include "cli/cli.h"
 
 int cmd_init(int argc, char **argv)
@@ -85,5 +87,88 @@ int cmd_backup(int argc, char **argv)
     if (rc != 0)
         return cli_fail(&err);
     fprintf(stderr, "dure: backed up %s to %s\n", c.db, argv[1]);
+    return CLI_OK;
+}
+
+/* db for messages: a server URL without what comes before its '@' (a password may be there). */
+static void shown_db(const char *db, char *out, size_t n)
+{
+    const char *scheme = strstr(db, "://");
+    const char *at = scheme != NULL ? strrchr(db, '@') : NULL;
+    if (at != NULL)
+        snprintf(out, n, "%.*s***%s", (int)(scheme + 3 - db), db, at);
+    else
+        snprintf(out, n, "%s", db);
+}
+
+static void migrate_progress(void *ctx, const char *table, int64_t rows, int64_t total, int done)
+{
+    (void)ctx;
+    if (done)
+        fprintf(stderr, "dure: copied %-14s %lld rows\n", table, (long long)rows);
+    else
+        fprintf(stderr, "dure: copying %-13s %lld of %lld rows\n", table, (long long)rows,
+                (long long)total);
+}
+
+int cmd_migrate_store(int argc, char **argv)
+{
+    struct cli_common c;
+    struct storeops_report rep;
+    struct dure_err err;
+    char to_shown[512];
+    int missing = 0;
+    cli_parse_common(&argc, argv, &c);
+    const char *from = cli_take_opt(&argc, argv, "--from", &missing);
+    const char *to = cli_take_opt(&argc, argv, "--to", &missing);
+    int quiet = cli_take_flag(&argc, argv, "--quiet");
+    if (c.help) {
+        puts("usage: dure migrate-store [--from DB] --to DB [--quiet] [--json]\n\n"
+             "Copy everything in one dure database into another, empty one: SQLite to "
+             "PostgreSQL or\nback (a DB is a file path or a postgres:// URL; --from defaults to "
+             "--db, $DURE_DB or\nvar/dure.db). Every table is copied in one transaction on the "
+             "target, with its ids,\nevent numbers and ledger bytes as they are, so that the "
+             "ledger verifies there exactly as\nhere; a failure leaves the target as it was. The "
+             "ledger key is copied to where the\ntarget's servers look for it (beside a SQLite "
+             "file, or $DURE_DATA_DIR, default var/).\nStop the servers of the source first: "
+             "what they write afterwards is not copied.");
+        return CLI_OK;
+    }
+    if (missing || to == NULL || argc > 1) {
+        cli_failf("migrate-store: %s (see dure migrate-store --help)",
+                  argc > 1 ? "unexpected argument" : "give --to DB");
+        return CLI_USAGE;
+    }
+    if (from == NULL)
+        from = c.db;
+    if (strstr(to, "://") == NULL && cli_make_parent_dir(to) != 0)
+        return cli_failf("cannot create the directory of %s", to);
+    shown_db(to, to_shown, sizeof(to_shown));
+    dure_err_clear(&err);
+    if (storeops_migrate(from, to, quiet || c.json ? NULL : migrate_progress, NULL, &rep, &err) !=
+        0)
+        return cli_fail(&err);
+    static const char *const key_words[] = {"none", "shared", "same", "copied"};
+    if (c.json) {
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:b,s:s,s:s}", "tables", (json_int_t)rep.tables,
+                              "rows", (json_int_t)rep.rows, "leaves", (json_int_t)rep.leaves,
+                              "checkpoint_size", (json_int_t)rep.checkpoint, "verified",
+                              rep.verified, "key", key_words[rep.key], "key_path", rep.key_path);
+        char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        if (text != NULL)
+            puts(text);
+        free(text);
+        json_decref(o);
+        return text != NULL ? CLI_OK : cli_failf("out of memory");
+    }
+    printf("dure: copied %zu tables, %lld rows, into %s; ledger of %lld leaves verified "
+           "(checkpoint of size %lld)\n",
+           rep.tables, (long long)rep.rows, to_shown, (long long)rep.leaves,
+           (long long)rep.checkpoint);
+    if (rep.key == STOREOPS_KEY_COPIED)
+        printf("dure: ledger key copied to %s\n", rep.key_path);
+    else if (rep.key == STOREOPS_KEY_NONE)
+        printf("dure: the source has no ledger key: checkpoints are not signed until dure init "
+               "creates one\n");
     return CLI_OK;
 }

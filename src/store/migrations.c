@@ -315,11 +315,25 @@ static const char m0003_sqlite[] =
     M0003_COMMON("INTEGER", "BLOB") " WITHOUT ROWID;" M0003_REST("INTEGER");
 static const char m0003_postgres[] = M0003_COMMON("BIGINT", "BYTEA") ";" M0003_REST("BIGINT");
 
+/* 4: the pool's firm indexes cover the rollup and list filters (month, 공급가액, the other
+ * party, the link), so refreshing a firm's rollups after an upload reads only its own index
+ * entries instead of one random invoice row per entry. Same names, same partial conditions. */
+#define M0004_COMMON                                                                               \
+    "DROP INDEX invoices_supplier;"                                                                \
+    "CREATE INDEX invoices_supplier ON invoices(supplier_brn, month, supply_krw, supplier_upload) " \
+    "WHERE supplier_upload IS NOT NULL;"                                                           \
+    "DROP INDEX invoices_buyer;"                                                                   \
+    "CREATE INDEX invoices_buyer ON invoices(buyer_brn, month, supplier_brn, supply_krw, "         \
+    "buyer_upload) WHERE buyer_upload IS NOT NULL;"
+static const char m0004_sqlite[] = M0004_COMMON;
+static const char m0004_postgres[] = M0004_COMMON;
+
 static const struct store__migration migrations[] = {
     {1, "registry, member register, users, tokens, events", m0001_sqlite, m0001_postgres},
     {2, "data pool: uploads, invoices, kpis, consent, data uses, rollups", m0002_sqlite,
      m0002_postgres},
     {3, "ledger: tree nodes, checkpoints, witnesses, cosignatures", m0003_sqlite, m0003_postgres},
+    {4, "pool: covering firm indexes for rollups", m0004_sqlite, m0004_postgres},
 };
 
 const struct store__migration *store__migrations(size_t *n)

@@ -212,6 +212,18 @@ int store_invoice_put(struct store *s, int64_t upload_id, const char *firm, enum
 {
     DISPATCH(invoice_put, upload_id, firm, side, inv, outcome, why, why_n, err);
 }
+int store_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
+                            enum pool_side side, const struct pool_invoice *invs, size_t n,
+                            enum store_invoice_outcome *outcomes,
+                            char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err)
+{
+    if (n > STORE_INVOICE_BATCH_MAX)
+        return dure_err_set(err, DURE_EINVAL, "a batch holds at most %d invoices",
+                            STORE_INVOICE_BATCH_MAX);
+    if (n == 0)
+        return 0;
+    DISPATCH(invoice_put_batch, upload_id, firm, side, invs, n, outcomes, why, err);
+}
 int store_invoice_list(struct store *s, const struct invoice_filter *filter,
                        struct pool_invoice **items, size_t *n, struct dure_err *err)
 {
@@ -333,4 +345,141 @@ void store_strings_free(char **strings, size_t n)
     for (size_t i = 0; i < n; i++)
         free(strings[i]);
     free(strings);
+}
+
+/* ---- whole tables ---- */
+
+/* Foreign keys point up this list: buildings <- firms <- members, user_firms, tokens, kpis,
+ * consents, uploads; users <- user_firms, tokens, sessions; uploads <- invoices, kpis. */
+static const struct store_table tables[] = {
+    {"buildings", "id"},
+    {"firms", "brn"},
+    {"members", "brn"},
+    {"users", "id"},
+    {"user_firms", "user_id, brn"},
+    {"tokens", "id"},
+    {"sessions", "hash"},
+    {"events", "seq"},
+    {"uploads", "id"},
+    {"invoices", "approval_no"},
+    {"invoice_items", "approval_no, line"},
+    {"kpis", "brn, month"},
+    {"consents", "brn"},
+    {"data_uses", "id"},
+    {"firm_months", "brn, month"},
+    {"event_secrets", "seq"},
+    {"tlog_nodes", "level, idx"},
+    {"checkpoints", "size"},
+    {"witnesses", "name"},
+    {"cosignatures", "size, witness"},
+};
+
+const struct store_table *store_tables(size_t *n)
+{
+    *n = sizeof(tables) / sizeof(tables[0]);
+    return tables;
+}
+
+/* The entry of store_tables named name, or NULL: only these names ever reach a driver's SQL. */
+static const struct store_table *table_find(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(tables) / sizeof(tables[0]); i++)
+        if (strcmp(tables[i].name, name) == 0)
+            return &tables[i];
+    return NULL;
+}
+
+/* A column name a driver may quote into SQL: [a-z_][a-z0-9_]*, at most 63 bytes. */
+static int column_ok(const char *c)
+{
+    size_t n = 0;
+    if (c == NULL || !((c[0] >= 'a' && c[0] <= 'z') || c[0] == '_'))
+        return 0;
+    for (; c[n] != '\0'; n++)
+        if (!((c[n] >= 'a' && c[n] <= 'z') || (c[n] >= '0' && c[n] <= '9') || c[n] == '_'))
+            return 0;
+    return n <= 63;
+}
+
+#define NEED_TABLE(name)                                                                           \
+    do {                                                                                           \
+        if (table_find(name) == NULL)                                                              \
+            return dure_err_set(err, DURE_EINVAL, "no table %s to copy", (name) ? (name) : "");  \
+    } while (0)
+
+int store_table_count(struct store *s, const char *table, int64_t *n, struct dure_err *err)
+{
+    NEED_TABLE(table);
+    DISPATCH(table_count, table, n, err);
+}
+
+int store_table_dump(struct store *s, const char *table, store_row_fn fn, void *ctx,
+                     struct dure_err *err)
+{
+    NEED_TABLE(table);
+    DISPATCH(table_dump, table, table_find(table)->key, fn, ctx, err);
+}
+
+int store_table_names(struct store *s, char ***names, size_t *n, struct dure_err *err)
+{
+    *names = NULL;
+    *n = 0;
+    DISPATCH(table_names, names, n, err);
+}
+
+struct copy_ctx {
+    struct store *to;
+    const char *table;
+    store_copy_progress_fn progress;
+    void *progress_ctx;
+    int loading;
+    int64_t rows;
+    struct dure_err *err;
+};
+
+/* One dumped row into the loader, which starts with the first row's column names. */
+static int copy_row(void *vctx, size_t ncols, const char *const *columns,
+                    const struct store_value *values)
+{
+    struct copy_ctx *c = vctx;
+    int rc = 0;
+    if (!c->loading) {
+        if (ncols == 0 || ncols > STORE_COLUMNS_MAX)
+            return dure_err_set(c->err, DURE_EINVAL, "%s: %zu columns", c->table, ncols);
+        for (size_t i = 0; i < ncols; i++)
+            if (!column_ok(columns[i]))
+                return dure_err_set(c->err, DURE_EINVAL, "%s: a column has an unusual name",
+                                    c->table);
+        rc = c->to->ops->table_load_begin(c->to, c->table, ncols, columns, c->err);
+        if (rc != 0)
+            return rc;
+        c->loading = 1;
+    }
+    rc = c->to->ops->table_load_row(c->to, values, c->err);
+    if (rc == 0 && ++c->rows % STORE_COPY_PROGRESS_ROWS == 0 && c->progress != NULL)
+        c->progress(c->progress_ctx, c->table, c->rows);
+    return rc;
+}
+
+int store_table_copy(struct store *from, struct store *to, const char *table,
+                     store_copy_progress_fn progress, void *ctx, int64_t *rows,
+                     struct dure_err *err)
+{
+    struct copy_ctx c = {to, table, progress, ctx, 0, 0, err};
+    *rows = 0;
+    NEED_TABLE(table);
+    if (to->ops->table_load_begin == NULL || to->ops->table_load_row == NULL ||
+        to->ops->table_load_end == NULL)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot load tables",
+                            to->ops->name);
+    int rc = store_table_dump(from, table, copy_row, &c, err);
+    if (c.loading) {
+        struct dure_err ignored;
+        int end = to->ops->table_load_end(to, rc != 0, rc != 0 ? &ignored : err);
+        if (rc == 0)
+            rc = end;
+    }
+    if (rc == 0)
+        *rows = c.rows;
+    return rc;
 }

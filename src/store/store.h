@@ -27,7 +27,9 @@ int store_open(const char *url, struct store **out, struct dure_err *err);
 void store_close(struct store *s);
 
 /* Apply every numbered migration not yet applied, each in its own transaction. Refuses a
- * database whose schema is newer than this binary knows (DURE_ECONFLICT). */
+ * database whose schema is newer than this binary knows (DURE_ECONFLICT). Called inside an open
+ * write transaction, it applies them within that transaction instead, so that they commit or
+ * roll back with the caller's work (dure migrate-store). */
 int store_migrate(struct store *s, struct dure_err *err);
 
 /* Current schema version (OUT) and the newest this binary knows (return value via *latest). */
@@ -202,6 +204,23 @@ int store_invoice_put(struct store *s, int64_t upload_id, const char *firm, enum
                       const struct pool_invoice *inv, enum store_invoice_outcome *outcome,
                       char *why, size_t why_n, struct dure_err *err);
 
+/* The most invoices one store_invoice_put_batch call takes, and the size of each why[] slot. */
+#define STORE_INVOICE_BATCH_MAX 4096
+#define STORE_INVOICE_WHY_SIZE 160
+
+/* Store invs[0..n-1] (n <= STORE_INVOICE_BATCH_MAX), all contributed by firm on side through
+ * upload_id, with exactly the effect of n calls of store_invoice_put in that order: the same
+ * rows, links and items, and the same outcomes (OUT, one per invoice; why[i] (OUT) is set on
+ * STORE_INVOICE_CONFLICT), also when an approval number occurs more than once in the batch.
+ * Must run inside a write transaction. On an error nothing about the batch is promised: roll
+ * the transaction back. SQLite runs the invoices one by one over cached statements with a page
+ * cache sized for bulk writes until the transaction ends; PostgreSQL streams the batch with
+ * COPY into a staging table and resolves the outcomes set-wise, in a few round trips. */
+int store_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
+                            enum pool_side side, const struct pool_invoice *invs, size_t n,
+                            enum store_invoice_outcome *outcomes,
+                            char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err);
+
 struct invoice_filter {
     const char *firm;   /* required: only invoices this firm contributed */
     const char *month;  /* YYYY-MM or NULL */
@@ -308,5 +327,59 @@ struct store_summary {
     int64_t buildings, centres, firms, firms_in_centres, employees, members;
 };
 int store_summary(struct store *s, struct store_summary *out, struct dure_err *err);
+
+/* ---- whole tables: copying one database into another (dure migrate-store) ---- */
+
+/* The tables of the schema, each after every table it refers to, so that loading them in this
+ * order satisfies every foreign key; key is the primary key that orders a table's rows. This is
+ * the one list of what a copy carries (schema_migrations is not in it: a target gets its schema
+ * from the migrations). A table added by a migration must be added here. Static. */
+struct store_table {
+    const char *name;
+    const char *key;
+};
+const struct store_table *store_tables(size_t *n);
+
+/* One column of a copied row: SQL NULL, text (integers in decimal, reals with every digit that
+ * round-trips) or bytes. data is borrowed and not NUL-terminated. */
+enum store_value_kind { STORE_VALUE_NULL = 0, STORE_VALUE_TEXT, STORE_VALUE_BLOB };
+struct store_value {
+    enum store_value_kind kind;
+    const char *data;
+    size_t len;
+};
+
+/* Most columns a copied table may have. */
+#define STORE_COLUMNS_MAX 64
+
+/* Called for each row of a dump with its column names and values (both borrowed for the call).
+ * fn must not use the store being dumped. A non-zero return stops the dump and is returned as
+ * it is. */
+typedef int (*store_row_fn)(void *ctx, size_t ncols, const char *const *columns,
+                            const struct store_value *values);
+
+/* Every row of table (a name from store_tables; anything else is DURE_EINVAL) in key order. Run
+ * it inside a write transaction to see one state of the whole database. */
+int store_table_dump(struct store *s, const char *table, store_row_fn fn, void *ctx,
+                     struct dure_err *err);
+
+/* The number of rows in table (a name from store_tables) into *n (OUT). */
+int store_table_count(struct store *s, const char *table, int64_t *n, struct dure_err *err);
+
+/* Progress of store_table_copy: rows copied so far (every STORE_COPY_PROGRESS_ROWS rows). */
+#define STORE_COPY_PROGRESS_ROWS 100000
+typedef void (*store_copy_progress_fn)(void *ctx, const char *table, int64_t rows);
+
+/* Copy every row of table from `from` into the same table of `to`, inside to's open write
+ * transaction, every column as it is (ids, event numbers, bytes); on PostgreSQL with COPY, and
+ * the sequences behind id columns are moved past the copied ids. *rows (OUT) is the number
+ * copied. progress may be NULL. On failure to's transaction must be rolled back. */
+int store_table_copy(struct store *from, struct store *to, const char *table,
+                     store_copy_progress_fn progress, void *ctx, int64_t *rows,
+                     struct dure_err *err);
+
+/* The names of every table in the database, schema_migrations included, in name order (owned;
+ * free with store_strings_free), so that a copy can refuse tables store_tables does not know. */
+int store_table_names(struct store *s, char ***names, size_t *n, struct dure_err *err);
 
 #endif

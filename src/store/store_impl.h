@@ -77,6 +77,10 @@ struct store_ops {
                        char *why, size_t why_n, struct dure_err *err);
     int (*invoice_list)(struct store *s, const struct invoice_filter *filter,
                         struct pool_invoice **items, size_t *n, struct dure_err *err);
+    int (*invoice_put_batch)(struct store *s, int64_t upload_id, const char *firm,
+                             enum pool_side side, const struct pool_invoice *invs, size_t n,
+                             enum store_invoice_outcome *outcomes,
+                             char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err);
     int (*kpi_put)(struct store *s, int64_t upload_id, const struct pool_kpi *k, int *changed,
                    struct dure_err *err);
     int (*kpi_list)(struct store *s, const char *firm, const char *month, struct pool_kpi **items,
@@ -114,6 +118,20 @@ struct store_ops {
                             struct dure_err *err);
     int (*event_secret_get)(struct store *s, int64_t seq, char brn[BRN_SIZE], char **json,
                             struct dure_err *err);
+
+    /* Whole tables (store_table_copy). table and columns were checked by store.c: table is a
+     * name of store_tables, columns are plain lower-case identifiers. Loading runs inside the
+     * open write transaction: load_begin, load_row for each row, then load_end (abort set
+     * when the copy failed, to leave the loader without finishing it). */
+    int (*table_count)(struct store *s, const char *table, int64_t *n, struct dure_err *err);
+    int (*table_dump)(struct store *s, const char *table, const char *key, store_row_fn fn,
+                      void *ctx, struct dure_err *err);
+    int (*table_load_begin)(struct store *s, const char *table, size_t ncols,
+                            const char *const *columns, struct dure_err *err);
+    int (*table_load_row)(struct store *s, const struct store_value *values,
+                          struct dure_err *err);
+    int (*table_load_end)(struct store *s, int abort, struct dure_err *err);
+    int (*table_names)(struct store *s, char ***names, size_t *n, struct dure_err *err);
 };
 
 struct store {

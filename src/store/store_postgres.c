@@ -10,6 +10,7 @@
 
 #include "store/migrations.h"
 #include "store/store_impl.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 /* Writers and migrations are serialised by advisory locks on two fixed keys, the ASCII bytes of
@@ -21,6 +22,7 @@
 #define PG_LOCK_TIMEOUT "5s"
 #define PG_CONNECT_TIMEOUT_S "5"
 #define PG_MAX_PARAMS 20
+#define PG_BYTEA_OID 17 /* pg_type.oid of bytea, fixed since PostgreSQL 7 */
 
 /* RFC 3339 UTC text of the transaction's time, as SQLite's strftime('%Y-%m-%dT%H:%M:%SZ'). */
 #define PG_NOW_TEXT "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -269,6 +271,7 @@ struct pg_store {
     PGconn *conn;
     unsigned char prepared[STMT_COUNT]; /* 1 once PQprepare succeeded on this connection */
     int in_tx;
+    struct pg_load *load; /* a table load in progress (store_table_copy), or NULL */
 };
 
 /* Parameters of one statement, all sent as text except binary blobs. Numbers are formatted
@@ -572,9 +575,12 @@ out:
 
 /* ---- connection and transactions ---- */
 
+static void load_free(struct pg_load *l);
+
 static void pg_close(struct store *s)
 {
     struct pg_store *p = pq(s);
+    load_free(p->load);
     /* PQfinish ends the session; the server rolls back an open transaction itself. */
     PQfinish(p->conn);
     free(p);
@@ -689,6 +695,44 @@ static int migrate_lock(struct pg_store *p, struct dure_err *err)
     return rc;
 }
 
+/* store_migrate inside the caller's open transaction (dure migrate-store): the writer lock is
+ * held already; the migration lock is taken for the transaction as well, so that a dure init
+ * elsewhere waits for the commit instead of racing it. */
+static int migrate_in_tx(struct pg_store *p, struct dure_err *err)
+{
+    int version = 0, latest = 0;
+    size_t n;
+    const struct store__migration *m = store__migrations(&n);
+    int rc = exec_script(p, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK_KEY ")", err);
+    if (rc == 0)
+        rc = run_done(p, STMT_MIGRATIONS_TABLE, NULL, err, "schema_migrations");
+    if (rc == 0)
+        rc = pg_schema_version(&p->base, &version, &latest, err);
+    if (rc == 0 && version > latest)
+        rc = dure_err_set(err, DURE_ECONFLICT,
+                          "database schema version %d is newer than this dure knows (%d); "
+                          "upgrade dure",
+                          version, latest);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (m[i].version <= version)
+            continue;
+        rc = exec_script(p, m[i].postgres, err);
+        if (rc == 0) {
+            struct pg_params pp = {0};
+            p_i64(&pp, m[i].version);
+            p_text(&pp, m[i].name);
+            rc = run_done(p, STMT_MIGRATION_DONE, &pp, err, "record migration");
+        }
+        if (rc != 0) {
+            char why[DURE_ERR_MSG_MAX];
+            str_copy(why, err != NULL ? err->msg : "", sizeof(why));
+            rc =
+                dure_err_set(err, rc, "migration %d (%s) failed: %s", m[i].version, m[i].name, why);
+        }
+    }
+    return rc;
+}
+
 static int pg_migrate(struct store *s, struct dure_err *err)
 {
     struct pg_store *p = pq(s);
@@ -697,7 +741,7 @@ static int pg_migrate(struct store *s, struct dure_err *err)
     const struct store__migration *m = store__migrations(&n);
     int rc = 0;
     if (p->in_tx)
-        return dure_err_set(err, DURE_ECONFLICT, "a transaction is already open");
+        return migrate_in_tx(p, err);
     rc = migrate_lock(p, err);
     if (rc != 0)
         goto out;
@@ -1549,6 +1593,417 @@ out:
     return rc;
 }
 
+/* ---- invoices in bulk: COPY into staging tables, outcomes resolved set-wise ---- */
+
+/* The staging tables are the session's, created by the first batch (creating them for every
+ * upload would cost catalog writes each time) and emptied by every commit (ON COMMIT DELETE
+ * ROWS) and before each batch, so that nothing staged outlives its transaction, on a pooled
+ * connection either. The names carry the layout's version. */
+static const char stage_setup_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS dure_invoice_stage_v1 ("
+    " seq integer NOT NULL, pass integer NOT NULL, approval_no text NOT NULL,"
+    " written_on text NOT NULL, issued_on text NOT NULL, supplier_brn text NOT NULL,"
+    " supplier_branch text NOT NULL, supplier_name text NOT NULL, buyer_kind integer NOT NULL,"
+    " buyer_brn text NOT NULL, buyer_branch text NOT NULL, buyer_name text NOT NULL,"
+    " total_krw bigint NOT NULL, supply_krw bigint NOT NULL, tax_krw bigint NOT NULL,"
+    " tax_exempt integer NOT NULL, amended integer NOT NULL, kind text NOT NULL,"
+    " receipt integer NOT NULL, items_complete integer NOT NULL,"
+    " outcome integer, why text, complete integer) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS dure_item_stage_v1 ("
+    " seq integer NOT NULL, line integer NOT NULL, date text NOT NULL, name text NOT NULL,"
+    " spec text NOT NULL, qty_milli bigint NOT NULL, unit_price_krw bigint NOT NULL,"
+    " supply_krw bigint NOT NULL, tax_krw bigint NOT NULL) ON COMMIT DELETE ROWS;"
+    "DELETE FROM dure_invoice_stage_v1;"
+    "DELETE FROM dure_item_stage_v1";
+
+#define STAGE_INVOICE_COPY                                                                         \
+    "COPY dure_invoice_stage_v1(seq, pass, approval_no, written_on, issued_on, supplier_brn, "        \
+    "supplier_branch, supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, " \
+    "supply_krw, tax_krw, tax_exempt, amended, kind, receipt, items_complete) FROM STDIN"
+#define STAGE_ITEM_COPY                                                                            \
+    "COPY dure_item_stage_v1(seq, line, date, name, spec, qty_milli, unit_price_krw, supply_krw, "    \
+    "tax_krw) FROM STDIN"
+#define STAGE_FLUSH_BYTES 65536
+#define STAGE_BUF_MAX ((size_t)256 << 20)
+
+/* s in COPY's text format (backslash, tab, newline and carriage return escaped). */
+static int stage_text(struct buf *b, const char *s)
+{
+    size_t n = strlen(s), start = 0;
+    int rc = 0;
+    if (strcspn(s, "\\\t\n\r") == n)
+        return buf_append(b, s, n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *esc = s[i] == '\\'   ? "\\\\"
+                          : s[i] == '\t' ? "\\t"
+                          : s[i] == '\n' ? "\\n"
+                          : s[i] == '\r' ? "\\r"
+                                         : NULL;
+        if (esc == NULL)
+            continue;
+        rc = buf_append(b, s + start, i - start);
+        if (rc == 0)
+            rc = buf_append(b, esc, 2);
+        start = i + 1;
+    }
+    return rc != 0 ? rc : buf_append(b, s + start, n - start);
+}
+
+/* A tab and v in decimal. */
+static int stage_i64(struct buf *b, int64_t v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    tmp[--i] = '\t';
+    return buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+static int stage_field(struct buf *b, const char *s)
+{
+    int rc = buf_append(b, "\t", 1);
+    return rc != 0 ? rc : stage_text(b, s);
+}
+
+/* Hand what b holds to the COPY in progress once it is large. */
+static int stage_flush(struct pg_store *p, struct buf *b, int force, struct dure_err *err)
+{
+    if (b->len == 0 || (!force && b->len < STAGE_FLUSH_BYTES))
+        return 0;
+    if (PQputCopyData(p->conn, b->data, (int)b->len) != 1)
+        return pg_error(p, NULL, err, "copy invoices");
+    buf_reset(b);
+    return 0;
+}
+
+/* Run one COPY ... FROM STDIN, the rows produced by row(ctx, i, b) for i < n. */
+typedef int (*stage_row_fn)(const void *ctx, size_t i, struct buf *b);
+
+static int stage_copy(struct pg_store *p, const char *sql, stage_row_fn row, const void *ctx,
+                      size_t n, struct buf *b, struct dure_err *err)
+{
+    PGresult *r = PQexec(p->conn, sql);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        rc = pg_error(p, r, err, "copy invoices");
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    buf_reset(b);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = row(ctx, i, b);
+        if (rc != 0)
+            rc = dure_err_set(err, rc, "copy invoices: %s",
+                              rc == DURE_ENOMEM ? "out of memory" : "a batch is too big");
+        if (rc == 0)
+            rc = stage_flush(p, b, 0, err);
+    }
+    if (rc == 0)
+        rc = stage_flush(p, b, 1, err);
+    /* Ending with a message makes the server fail the COPY, so nothing half-sent is used. */
+    if (PQputCopyEnd(p->conn, rc != 0 ? "abandoned by dure" : NULL) != 1 && rc == 0)
+        rc = pg_error(p, NULL, err, "copy invoices");
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0)
+            rc = pg_error(p, r, err, "copy invoices");
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* What the COPY rows are made of: the batch, each invoice's pass (its approval number's
+ * occurrence in the batch, from 1) and each item's invoice. */
+struct stage_batch {
+    const struct pool_invoice *invs;
+    const int *pass;
+    const size_t *item_inv;  /* index of each item's invoice */
+    const size_t *item_line; /* 1-based line of each item */
+};
+
+static int stage_invoice_row(const void *ctx, size_t i, struct buf *b)
+{
+    const struct stage_batch *sb = ctx;
+    const struct pool_invoice *v = &sb->invs[i];
+    char lead[32];
+    int len = snprintf(lead, sizeof(lead), "%zu\t%d\t", i, sb->pass[i]);
+    int rc = buf_append(b, lead, (size_t)len);
+    if (rc == 0)
+        rc = stage_text(b, v->approval_no);
+    if (rc == 0)
+        rc = stage_field(b, v->written_on);
+    if (rc == 0)
+        rc = stage_field(b, v->issued_on);
+    if (rc == 0)
+        rc = stage_field(b, v->supplier_brn);
+    if (rc == 0)
+        rc = stage_field(b, v->supplier_branch);
+    if (rc == 0)
+        rc = stage_field(b, v->supplier_name);
+    if (rc == 0)
+        rc = stage_i64(b, (int64_t)v->buyer_kind);
+    if (rc == 0)
+        rc = stage_field(b, v->buyer_brn);
+    if (rc == 0)
+        rc = stage_field(b, v->buyer_branch);
+    if (rc == 0)
+        rc = stage_field(b, v->buyer_name);
+    if (rc == 0)
+        rc = stage_i64(b, v->total_krw);
+    if (rc == 0)
+        rc = stage_i64(b, v->supply_krw);
+    if (rc == 0)
+        rc = stage_i64(b, v->tax_krw);
+    if (rc == 0)
+        rc = stage_i64(b, v->tax_exempt);
+    if (rc == 0)
+        rc = stage_i64(b, v->amended);
+    if (rc == 0)
+        rc = stage_field(b, v->kind);
+    if (rc == 0)
+        rc = stage_i64(b, v->receipt);
+    if (rc == 0)
+        rc = stage_i64(b, v->items_complete);
+    return rc != 0 ? rc : buf_append(b, "\n", 1);
+}
+
+static int stage_item_row(const void *ctx, size_t k, struct buf *b)
+{
+    const struct stage_batch *sb = ctx;
+    const struct pool_invoice *v = &sb->invs[sb->item_inv[k]];
+    const struct pool_item *it = &v->items[sb->item_line[k] - 1];
+    char lead[48];
+    int len = snprintf(lead, sizeof(lead), "%zu\t%zu\t", sb->item_inv[k], sb->item_line[k]);
+    int rc = buf_append(b, lead, (size_t)len);
+    if (rc == 0)
+        rc = stage_text(b, it->date);
+    if (rc == 0)
+        rc = stage_field(b, it->name);
+    if (rc == 0)
+        rc = stage_field(b, it->spec);
+    if (rc == 0)
+        rc = stage_i64(b, it->qty_milli);
+    if (rc == 0)
+        rc = stage_i64(b, it->unit_price_krw);
+    if (rc == 0)
+        rc = stage_i64(b, it->supply_krw);
+    if (rc == 0)
+        rc = stage_i64(b, it->tax_krw);
+    return rc != 0 ? rc : buf_append(b, "\n", 1);
+}
+
+/* The statements that apply one pass of the staged batch: the rules of pg_invoice_put, for a
+ * set of invoices with distinct approval numbers. The order matters: invoices already in the
+ * pool are compared first, so that the ones this pass inserts are never compared with
+ * themselves. Only numbers (the pass, the upload id, outcome codes) are put into the text. */
+static int stage_pass_sql(struct buf *b, int pass, int64_t upload_id, enum pool_side side,
+                          int complete_lists)
+{
+    const char *col = side == POOL_SIDE_ISSUED ? "supplier_upload" : "buyer_upload";
+    char up[24];
+    snprintf(up, sizeof(up), "%lld", (long long)upload_id);
+    /* 1. invoices already in the pool: conflict, unchanged or to be linked. */
+    int rc = buf_printf(
+        b,
+        "UPDATE dure_invoice_stage_v1 s SET outcome = CASE WHEN (i.supplier_brn, i.buyer_brn, "
+        "i.written_on, i.total_krw, i.supply_krw, i.tax_krw) IS DISTINCT FROM (s.supplier_brn, "
+        "s.buyer_brn, s.written_on, s.total_krw, s.supply_krw, s.tax_krw) THEN %d "
+        "WHEN i.%s IS NOT NULL THEN %d ELSE %d END, "
+        "why = CASE WHEN i.supplier_brn <> s.supplier_brn THEN '공급자사업자등록번호' "
+        "WHEN i.buyer_brn <> s.buyer_brn THEN '공급받는자사업자등록번호' "
+        "WHEN i.written_on <> s.written_on THEN '작성일자' "
+        "WHEN i.total_krw <> s.total_krw THEN '합계금액' "
+        "WHEN i.supply_krw <> s.supply_krw THEN '공급가액' "
+        "WHEN i.tax_krw <> s.tax_krw THEN '세액' END, complete = i.items_complete "
+        "FROM invoices i WHERE i.approval_no = s.approval_no AND s.pass = %d;",
+        (int)STORE_INVOICE_CONFLICT, col, (int)STORE_INVOICE_UNCHANGED,
+        (int)STORE_INVOICE_LINKED, pass);
+    /* 2. the rest are new: the invoices, then their items. */
+    if (rc == 0)
+        rc = buf_printf(
+            b,
+            "INSERT INTO invoices(approval_no, written_on, month, issued_on, supplier_brn, "
+            "supplier_branch, supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, "
+            "total_krw, supply_krw, tax_krw, tax_exempt, amended, kind, receipt, items_complete, "
+            "supplier_upload, buyer_upload) SELECT approval_no, written_on, "
+            "substr(written_on, 1, 7), issued_on, supplier_brn, supplier_branch, supplier_name, "
+            "buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, supply_krw, tax_krw, "
+            "tax_exempt, amended, kind, receipt, items_complete, %s::bigint, %s::bigint "
+            "FROM dure_invoice_stage_v1 WHERE pass = %d AND outcome IS NULL ORDER BY seq;"
+            "INSERT INTO invoice_items(approval_no, line, date, name, spec, qty_milli, "
+            "unit_price_krw, supply_krw, tax_krw) SELECT s.approval_no, it.line, it.date, it.name, "
+            "it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "
+            "FROM dure_item_stage_v1 it JOIN dure_invoice_stage_v1 s ON s.seq = it.seq "
+            "WHERE s.pass = %d AND s.outcome IS NULL ORDER BY it.seq, it.line;",
+            side == POOL_SIDE_ISSUED ? up : "NULL", side == POOL_SIDE_ISSUED ? "NULL" : up, pass,
+            pass);
+    /* 3. link this firm to the invoices the other party brought. */
+    if (rc == 0)
+        rc = buf_printf(b,
+                        "UPDATE invoices i SET %s = %s FROM dure_invoice_stage_v1 s "
+                        "WHERE i.approval_no = s.approval_no AND s.pass = %d AND s.outcome = %d;",
+                        col, up, pass, (int)STORE_INVOICE_LINKED);
+    /* 4. every line of a complete list (XML) replaces a list export's representative line; a
+     * batch of list exports has none. */
+#define STAGE_UPGRADE(S)                                                                           \
+    "(" S ".pass = %d AND " S ".outcome IN (%d, %d) AND " S ".items_complete <> 0 AND " S          \
+    ".complete = 0)"
+    if (rc == 0 && complete_lists)
+        rc = buf_printf(
+            b,
+            "DELETE FROM invoice_items it USING dure_invoice_stage_v1 s "
+            "WHERE it.approval_no = s.approval_no AND " STAGE_UPGRADE("s") ";"
+            "INSERT INTO invoice_items(approval_no, line, date, name, spec, qty_milli, "
+            "unit_price_krw, supply_krw, tax_krw) SELECT s.approval_no, it.line, it.date, it.name, "
+            "it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "
+            "FROM dure_item_stage_v1 it JOIN dure_invoice_stage_v1 s ON s.seq = it.seq "
+            "WHERE " STAGE_UPGRADE("s") " ORDER BY it.seq, it.line;"
+            "UPDATE invoices i SET items_complete = 1 FROM dure_invoice_stage_v1 s "
+            "WHERE i.approval_no = s.approval_no AND " STAGE_UPGRADE("s") ";"
+            "UPDATE dure_invoice_stage_v1 s SET outcome = %d WHERE " STAGE_UPGRADE("s")
+            " AND s.outcome = %d;",
+            pass, (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, pass,
+            (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, pass,
+            (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, (int)STORE_INVOICE_UPGRADED,
+            pass, (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED,
+            (int)STORE_INVOICE_UNCHANGED);
+#undef STAGE_UPGRADE
+    return rc;
+}
+
+/* Occurrence of each approval number in the batch (1 for the first), by open addressing over
+ * twice as many slots as invoices. *max (OUT) is the largest. */
+static int stage_passes(const struct pool_invoice *invs, size_t n, int *pass, int *max,
+                        struct dure_err *err)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *slot = malloc(cap * sizeof(*slot)); /* 1 + index of the first invoice, 0 free */
+    int *count = calloc(n, sizeof(*count));
+    if (slot == NULL || count == NULL) {
+        free(slot);
+        free(count);
+        return dure_err_set(err, DURE_ENOMEM, NULL);
+    }
+    memset(slot, 0, cap * sizeof(*slot));
+    *max = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = UINT64_C(14695981039346656037);
+        for (const unsigned char *c = (const unsigned char *)invs[i].approval_no; *c != '\0'; c++)
+            h = (h ^ *c) * UINT64_C(1099511628211);
+        size_t k = (size_t)h & (cap - 1);
+        while (slot[k] != 0 && strcmp(invs[slot[k] - 1].approval_no, invs[i].approval_no) != 0)
+            k = (k + 1) & (cap - 1);
+        if (slot[k] == 0)
+            slot[k] = i + 1;
+        size_t first = slot[k] - 1;
+        pass[i] = ++count[first];
+        if (pass[i] > *max)
+            *max = pass[i];
+    }
+    free(slot);
+    free(count);
+    return 0;
+}
+
+static int pg_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
+                                enum pool_side side, const struct pool_invoice *invs, size_t n,
+                                enum store_invoice_outcome *outcomes,
+                                char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    struct stage_batch sb = {invs, NULL, NULL, NULL};
+    struct buf b, sql;
+    PGresult *r = NULL;
+    int *pass = NULL, max = 1, complete_lists = 0, rc = 0;
+    size_t *item_inv = NULL, *item_line = NULL, nitems = 0;
+    (void)firm;
+    buf_init(&b, STAGE_BUF_MAX);
+    buf_init(&sql, STAGE_BUF_MAX);
+    if (!p->in_tx)
+        return dure_err_set(err, DURE_EINTERNAL, "invoices in bulk need a write transaction");
+    if (PQstatus(p->conn) != CONNECTION_OK)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "lost the connection to PostgreSQL");
+    for (size_t i = 0; i < n; i++) {
+        nitems += invs[i].nitems;
+        complete_lists |= invs[i].items_complete != 0;
+    }
+    pass = malloc(n * sizeof(*pass));
+    item_inv = malloc((nitems > 0 ? nitems : 1) * sizeof(*item_inv));
+    item_line = malloc((nitems > 0 ? nitems : 1) * sizeof(*item_line));
+    if (pass == NULL || item_inv == NULL || item_line == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        goto out;
+    }
+    for (size_t i = 0, k = 0; i < n; i++)
+        for (size_t j = 0; j < invs[i].nitems; j++, k++) {
+            item_inv[k] = i;
+            item_line[k] = j + 1;
+        }
+    if ((rc = stage_passes(invs, n, pass, &max, err)) != 0)
+        goto out;
+    sb.pass = pass;
+    sb.item_inv = item_inv;
+    sb.item_line = item_line;
+
+    r = PQexec(p->conn, stage_setup_sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        rc = pg_error(p, r, err, "stage invoices");
+        goto out;
+    }
+    PQclear(r);
+    r = NULL;
+    rc = stage_copy(p, STAGE_INVOICE_COPY, stage_invoice_row, &sb, n, &b, err);
+    if (rc == 0 && nitems > 0)
+        rc = stage_copy(p, STAGE_ITEM_COPY, stage_item_row, &sb, nitems, &b, err);
+    if (rc != 0)
+        goto out;
+
+    /* Every pass, then the invoices that were not new, in one round trip. */
+    for (int k = 1; rc == 0 && k <= max; k++)
+        rc = stage_pass_sql(&sql, k, upload_id, side, complete_lists);
+    if (rc == 0)
+        rc = buf_append_str(&sql, "SELECT seq, outcome, COALESCE(why, '') FROM dure_invoice_stage_v1 "
+                                  "WHERE outcome IS NOT NULL ORDER BY seq");
+    if (rc != 0) {
+        rc = dure_err_set(err, rc, "stage invoices: out of memory");
+        goto out;
+    }
+    r = PQexec(p->conn, buf_str(&sql));
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        rc = pg_error(p, r, err, "store invoices");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        outcomes[i] = STORE_INVOICE_NEW;
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t seq = col_i64(r, row, 0), o = col_i64(r, row, 1);
+        if (seq < 0 || (size_t)seq >= n || o < STORE_INVOICE_NEW || o > STORE_INVOICE_CONFLICT) {
+            rc = dure_err_set(err, DURE_EINTERNAL, "store invoices: unexpected outcome");
+            goto out;
+        }
+        outcomes[seq] = (enum store_invoice_outcome)o;
+        if (o == STORE_INVOICE_CONFLICT)
+            snprintf(why[seq], sizeof(why[seq]), "%s differs from the copy already in the pool",
+                     PQgetvalue(r, row, 2));
+    }
+out:
+    PQclear(r);
+    buf_cleanup(&sql);
+    buf_cleanup(&b);
+    free(item_line);
+    free(item_inv);
+    free(pass);
+    return rc;
+}
+
 /* Invoices with their first item, handed out as one block: the invoices, then their items
  * (store_invoices_free frees it with one free()). */
 static int pg_invoice_list(struct store *s, const struct invoice_filter *fl,
@@ -1993,6 +2448,338 @@ static int pg_event_secret_get(struct store *s, int64_t seq, char brn[BRN_SIZE],
     return rc;
 }
 
+/* ---- whole tables (store_table_copy) ---- */
+
+#define PG_COPY_FLUSH_BYTES 65536
+#define PG_COPY_ROW_MAX ((size_t)512 << 20)
+
+/* A COPY ... FROM STDIN in progress: the target's columns and which of them are bytea, and the
+ * rows formatted but not yet sent. */
+struct pg_load {
+    char table[64];
+    size_t ncols;
+    unsigned char bytea[STORE_COLUMNS_MAX];
+    struct buf rows;
+};
+
+static void load_free(struct pg_load *l)
+{
+    if (l == NULL)
+        return;
+    buf_cleanup(&l->rows);
+    free(l);
+}
+
+/* Run sql (built from checked names) with text parameters; *out (owned) on success. */
+static int exec_params(struct pg_store *p, const char *sql, int nparams, const char *const *values,
+                       PGresult **out, struct dure_err *err, const char *what)
+{
+    *out = NULL;
+    int rc = ensure_connected(p, err);
+    if (rc != 0)
+        return rc;
+    PGresult *r = PQexecParams(p->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        rc = pg_error(p, r, err, what);
+        PQclear(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+static int pg_table_count(struct store *s, const char *table, int64_t *n, struct dure_err *err)
+{
+    char sql[128];
+    PGresult *r = NULL;
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", table);
+    int rc = exec_params(pq(s), sql, 0, NULL, &r, err, "count rows");
+    if (rc == 0)
+        *n = col_i64(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+/* Row by row (libpq's single-row mode), so that a table of millions of invoice lines is never
+ * held in memory at once. bytea arrives as text and is unescaped to its bytes. */
+static int pg_table_dump(struct store *s, const char *table, const char *key, store_row_fn fn,
+                         void *ctx, struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    const char *names[STORE_COLUMNS_MAX];
+    struct store_value vals[STORE_COLUMNS_MAX];
+    unsigned char *raw[STORE_COLUMNS_MAX];
+    char sql[256];
+    PGresult *r;
+    int rc = ensure_connected(p, err);
+    if (rc != 0)
+        return rc;
+    snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY %s", table, key);
+    if (!PQsendQueryParams(p->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+        return pg_error(p, NULL, err, "read rows");
+    PQsetSingleRowMode(p->conn);
+    /* Every result is read, also after an error, so that the connection stays usable. */
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (rc == 0 && st == PGRES_SINGLE_TUPLE) {
+            int ncols = PQnfields(r);
+            if (ncols > STORE_COLUMNS_MAX) {
+                rc = dure_err_set(err, DURE_ESTORE, "%s has more than %d columns", table,
+                                  STORE_COLUMNS_MAX);
+                ncols = 0;
+            }
+            for (int i = 0; i < ncols; i++) {
+                struct store_value *v = &vals[i];
+                names[i] = PQfname(r, i);
+                raw[i] = NULL;
+                v->kind = STORE_VALUE_TEXT;
+                v->data = PQgetvalue(r, 0, i);
+                v->len = (size_t)PQgetlength(r, 0, i);
+                if (PQgetisnull(r, 0, i)) {
+                    v->kind = STORE_VALUE_NULL;
+                    v->data = NULL;
+                    v->len = 0;
+                } else if (PQftype(r, i) == PG_BYTEA_OID) {
+                    raw[i] = PQunescapeBytea((const unsigned char *)v->data, &v->len);
+                    if (raw[i] == NULL && rc == 0)
+                        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+                    v->kind = STORE_VALUE_BLOB;
+                    v->data = raw[i] != NULL ? (const char *)raw[i] : "";
+                }
+            }
+            if (rc == 0)
+                rc = fn(ctx, (size_t)ncols, names, vals);
+            for (int i = 0; i < ncols; i++)
+                PQfreemem(raw[i]);
+        } else if (rc == 0 && st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
+            rc = pg_error(p, r, err, "read rows");
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_table_load_begin(struct store *s, const char *table, size_t ncols,
+                               const char *const *columns, struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    struct pg_load *l = NULL;
+    PGresult *r = NULL;
+    struct buf sql;
+    const char *params[1] = {table};
+    int rc = 0;
+    if (!p->in_tx)
+        return dure_err_set(err, DURE_EINTERNAL, "table load outside a transaction");
+    if (p->load != NULL)
+        return dure_err_set(err, DURE_EINTERNAL, "a table load is already in progress");
+    buf_init(&sql, 16384);
+    l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        goto out;
+    }
+    buf_init(&l->rows, PG_COPY_ROW_MAX);
+    str_copy(l->table, table, sizeof(l->table));
+    l->ncols = ncols;
+    /* The target's own columns: a column the source has and the target lacks is a schema
+     * mismatch, and bytea columns take their bytes in hex. */
+    rc = exec_params(p,
+                     "SELECT attname::text, (atttypid = 'bytea'::regtype)::int FROM pg_attribute "
+                     "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+                     1, params, &r, err, "copy");
+    for (size_t i = 0; rc == 0 && i < ncols; i++) {
+        int found = 0;
+        for (int row = 0; row < PQntuples(r) && !found; row++) {
+            if (strcmp(PQgetvalue(r, row, 0), columns[i]) == 0) {
+                found = 1;
+                l->bytea[i] = col_i64(r, row, 1) == 1;
+            }
+        }
+        if (!found)
+            rc = dure_err_set(err, DURE_ECONFLICT, "%s has no column %s here: the schemas differ",
+                              table, columns[i]);
+    }
+    if (rc == 0) {
+        rc = buf_printf(&sql, "COPY \"%s\" (", table);
+        for (size_t i = 0; rc == 0 && i < ncols; i++)
+            rc = buf_printf(&sql, "%s\"%s\"", i > 0 ? ", " : "", columns[i]);
+        rc = rc != 0 ? rc : buf_append_str(&sql, ") FROM STDIN");
+        if (rc != 0)
+            rc = dure_err_set(err, rc, "%s: too many columns", table);
+    }
+    if (rc == 0) {
+        PQclear(r);
+        r = PQexec(p->conn, buf_str(&sql));
+        if (PQresultStatus(r) != PGRES_COPY_IN)
+            rc = pg_error(p, r, err, "copy");
+    }
+    if (rc == 0) {
+        p->load = l;
+        l = NULL;
+    }
+out:
+    PQclear(r);
+    buf_cleanup(&sql);
+    load_free(l);
+    return rc;
+}
+
+/* Append n bytes of s to b in COPY's text format: backslash, tab, newline and carriage return
+ * escaped; a NUL byte cannot be stored in PostgreSQL text. */
+static int copy_text(struct buf *b, const char *s, size_t n)
+{
+    size_t start = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\0':
+            return DURE_EINVAL;
+        default:
+            continue;
+        }
+        rc = buf_append(b, s + start, i - start);
+        if (rc == 0)
+            rc = buf_append_str(b, esc);
+        start = i + 1;
+    }
+    return rc != 0 ? rc : buf_append(b, s + start, n - start);
+}
+
+/* bytea in COPY's text format: \\x and two hex digits a byte. */
+static int copy_hex(struct buf *b, const char *s, size_t n)
+{
+    char hex[2 * 512 + 1];
+    int rc = buf_append_str(b, "\\\\x");
+    for (size_t off = 0; rc == 0 && off < n; off += 512) {
+        size_t k = n - off < 512 ? n - off : 512;
+        str_hex(hex, (const unsigned char *)s + off, k);
+        rc = buf_append(b, hex, 2 * k);
+    }
+    return rc;
+}
+
+static int load_flush(struct pg_store *p, struct pg_load *l, struct dure_err *err)
+{
+    if (l->rows.len > 0 && PQputCopyData(p->conn, l->rows.data, (int)l->rows.len) != 1)
+        return pg_error(p, NULL, err, "copy");
+    buf_reset(&l->rows);
+    return 0;
+}
+
+static int pg_table_load_row(struct store *s, const struct store_value *values,
+                             struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    struct pg_load *l = p->load;
+    int rc = 0;
+    if (l == NULL)
+        return dure_err_set(err, DURE_EINTERNAL, "no table load in progress");
+    for (size_t i = 0; rc == 0 && i < l->ncols; i++) {
+        const struct store_value *v = &values[i];
+        if (i > 0)
+            rc = buf_append(&l->rows, "\t", 1);
+        if (rc != 0)
+            break;
+        if (v->kind == STORE_VALUE_NULL)
+            rc = buf_append_str(&l->rows, "\\N");
+        else if (l->bytea[i])
+            rc = copy_hex(&l->rows, v->data, v->len);
+        else
+            rc = copy_text(&l->rows, v->data, v->len);
+    }
+    if (rc == 0)
+        rc = buf_append(&l->rows, "\n", 1);
+    if (rc == DURE_EINVAL)
+        return dure_err_set(err, rc, "%s: a text value holds a NUL byte, which PostgreSQL cannot "
+                                     "store", l->table);
+    if (rc != 0)
+        return dure_err_set(err, rc, "%s: a row is too big to copy", l->table);
+    return l->rows.len >= PG_COPY_FLUSH_BYTES ? load_flush(p, l, err) : 0;
+}
+
+/* Finish the COPY (or abandon it), then move each sequence behind a column of the table (the
+ * BIGSERIAL ids) past the largest copied value, so that the next insert gets a fresh id. */
+static int pg_table_load_end(struct store *s, int abort, struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    struct pg_load *l = p->load;
+    PGresult *r = NULL;
+    const char *params[1];
+    int rc = 0;
+    if (l == NULL)
+        return dure_err_set(err, DURE_EINTERNAL, "no table load in progress");
+    p->load = NULL;
+    if (!abort)
+        rc = load_flush(p, l, err);
+    if (PQputCopyEnd(p->conn, abort || rc != 0 ? "the copy was abandoned" : NULL) != 1 && rc == 0)
+        rc = pg_error(p, NULL, err, "copy");
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0 && !abort)
+            rc = pg_error(p, r, err, "copy");
+        PQclear(r);
+    }
+    params[0] = l->table;
+    if (rc == 0 && !abort)
+        rc = exec_params(p,
+                         "SELECT attname::text, pg_get_serial_sequence($1, attname) FROM "
+                         "pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT "
+                         "attisdropped AND pg_get_serial_sequence($1, attname) IS NOT NULL",
+                         1, params, &r, err, "copy");
+    for (int row = 0; rc == 0 && !abort && row < PQntuples(r); row++) {
+        char sql[256];
+        PGresult *done = NULL;
+        const char *seq[1] = {PQgetvalue(r, row, 1)};
+        snprintf(sql, sizeof(sql), "SELECT setval($1::regclass, (SELECT MAX(\"%s\") FROM \"%s\"))",
+                 PQgetvalue(r, row, 0), l->table);
+        rc = exec_params(p, sql, 1, seq, &done, err, "copy");
+        PQclear(done);
+    }
+    PQclear(r);
+    load_free(l);
+    return rc;
+}
+
+static int pg_table_names(struct store *s, char ***names, size_t *n, struct dure_err *err)
+{
+    PGresult *r = NULL;
+    char **out = NULL;
+    size_t cnt = 0;
+    int rc = exec_params(pq(s),
+                         "SELECT tablename::text FROM pg_tables WHERE schemaname = "
+                         "current_schema() ORDER BY 1",
+                         0, NULL, &r, err, "list tables");
+    if (rc == 0 && PQntuples(r) > 0 && (out = calloc((size_t)PQntuples(r), sizeof(*out))) == NULL)
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        if ((out[i] = strdup(PQgetvalue(r, i, 0))) == NULL)
+            rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        cnt++;
+    }
+    PQclear(r);
+    if (rc != 0) {
+        store_strings_free(out, cnt);
+        out = NULL;
+        cnt = 0;
+    }
+    *names = out;
+    *n = cnt;
+    return rc;
+}
+
 static const struct store_ops postgres_ops = {
 
     .name = "postgres",
@@ -2039,6 +2826,7 @@ static const struct store_ops postgres_ops = {
     .upload_list = pg_upload_list,
     .upload_delete = pg_upload_delete,
     .invoice_put = pg_invoice_put,
+    .invoice_put_batch = pg_invoice_put_batch,
     .invoice_list = pg_invoice_list,
     .kpi_put = pg_kpi_put,
     .kpi_list = pg_kpi_list,
@@ -2061,6 +2849,12 @@ static const struct store_ops postgres_ops = {
     .cosignature_put = pg_cosignature_put,
     .cosignature_list = pg_cosignature_list,
     .event_secret_get = pg_event_secret_get,
+    .table_count = pg_table_count,
+    .table_dump = pg_table_dump,
+    .table_load_begin = pg_table_load_begin,
+    .table_load_row = pg_table_load_row,
+    .table_load_end = pg_table_load_end,
+    .table_names = pg_table_names,
 };
 
 /* The raw (still percent-encoded) password of a postgres:// URL, from its user info or a

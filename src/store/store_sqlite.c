@@ -2,6 +2,7 @@
 /* The SQLite driver: WAL, synchronous=NORMAL, foreign keys, busy_timeout, one connection per
  * thread (SQLITE_OPEN_NOMUTEX), every statement prepared once and cached, writes in
  * BEGIN IMMEDIATE so a writer takes the lock up front instead of failing at commit. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,22 @@
 
 #include "store/migrations.h"
 #include "store/store_impl.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 5000
+/* Page cache of a write transaction that stores invoices in bulk (KiB), at least: a list
+ * export of 10,000 invoices dirties about 25,000 pages spread over the whole invoice tree, and
+ * pages evicted dirty are written to the WAL twice. The memory map is off for that transaction:
+ * the pages an import reads are all over the file, and mapped they would count towards the
+ * process's resident memory, a gigabyte for a large pool. Both are put back when it ends. */
+#define SQLITE_BULK_CACHE_KIB 65536
+/* Checkpoints of a bulk transaction's WAL run on a helper thread (struct checkpointer): it is
+ * woken when a commit leaves SQLITE_CKPT_FRAMES frames in the WAL (SQLite's own autocheckpoint
+ * threshold), and a commit that leaves SQLITE_CKPT_WAIT_FRAMES waits for it to catch up, so
+ * that the next transaction starts the WAL over and its size stays bounded. */
+#define SQLITE_CKPT_FRAMES 1000
+#define SQLITE_CKPT_WAIT_FRAMES 8000
 
 /* Every statement the driver runs; prepared on first use. */
 #define STMT_TABLE(X)                                                                              \
@@ -155,12 +169,14 @@
       "invoices_issued, invoices_received) "                                                       \
       "SELECT ?1, month, sum(sales), sum(purchases), sum(cluster), sum(n_issued), "                \
       "sum(n_received) FROM ("                                                                     \
-      " SELECT month, supply_krw AS sales, 0 AS purchases, 0 AS cluster, 1 AS n_issued, "          \
-      "  0 AS n_received FROM invoices WHERE supplier_brn = ?1 AND supplier_upload IS NOT NULL "   \
+      " SELECT month, sum(supply_krw) AS sales, 0 AS purchases, 0 AS cluster, "                    \
+      "  count(*) AS n_issued, 0 AS n_received FROM invoices "                                     \
+      "  WHERE supplier_brn = ?1 AND supplier_upload IS NOT NULL GROUP BY month"                   \
       " UNION ALL "                                                                                \
-      " SELECT i.month, 0, i.supply_krw, CASE WHEN f.brn IS NULL THEN 0 ELSE i.supply_krw END, "   \
-      "  0, 1 FROM invoices i LEFT JOIN firms f ON f.brn = i.supplier_brn "                        \
-      "  WHERE i.buyer_brn = ?1 AND i.buyer_upload IS NOT NULL"                                    \
+      " SELECT i.month, 0, sum(i.supply_krw), "                                                    \
+      "  sum(CASE WHEN f.brn IS NULL THEN 0 ELSE i.supply_krw END), 0, count(*) "                  \
+      "  FROM invoices i LEFT JOIN firms f ON f.brn = i.supplier_brn "                             \
+      "  WHERE i.buyer_brn = ?1 AND i.buyer_upload IS NOT NULL GROUP BY i.month"                   \
       ") GROUP BY month")                                                                          \
     X(ROLLUP_LIST,                                                                                 \
       "SELECT brn, month, sales_krw, purchases_krw, cluster_purchases_krw, invoices_issued, "      \
@@ -226,6 +242,12 @@ struct sqlite_store {
     sqlite3 *db;
     sqlite3_stmt *stmts[STMT_COUNT];
     int in_tx;
+    sqlite3_stmt *load; /* the INSERT of a table load in progress (store_table_copy) */
+    size_t load_ncols;
+    struct checkpointer *ckpt; /* started by the first bulk transaction; NULL before */
+    int bulk;              /* bulk settings are on until the transaction ends */
+    int saved_cache_size;  /* the cache_size and mmap_size to go back to */
+    sqlite3_int64 saved_mmap_size;
 };
 
 static struct sqlite_store *sq(struct store *s)
@@ -305,11 +327,18 @@ static int exec_script(struct sqlite_store *q, const char *sql, struct dure_err 
 
 /* ---- connection ---- */
 
+static void checkpointer_stop(struct checkpointer *c);
+
 static void sq_close(struct store *s)
 {
     struct sqlite_store *q = sq(s);
     if (q->in_tx)
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    /* Its connection closes first, so that this one is the last and checkpoints the WAL away
+     * as it closes. */
+    sqlite3_wal_hook(q->db, NULL, NULL);
+    checkpointer_stop(q->ckpt);
+    sqlite3_finalize(q->load);
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(q->stmts[i]);
     sqlite3_close(q->db);
@@ -330,6 +359,8 @@ static int sq_begin(struct store *s, struct dure_err *err)
     return rc;
 }
 
+static void bulk_end(struct sqlite_store *q);
+
 static int sq_commit(struct store *s, struct dure_err *err)
 {
     struct sqlite_store *q = sq(s);
@@ -337,8 +368,10 @@ static int sq_commit(struct store *s, struct dure_err *err)
     if (st == NULL)
         return DURE_ESTORE;
     int rc = step_done(q, st, err, "commit");
-    if (rc == 0)
+    if (rc == 0) {
         q->in_tx = 0;
+        bulk_end(q);
+    }
     return rc;
 }
 
@@ -352,6 +385,7 @@ static void sq_rollback(struct store *s)
     if (st != NULL)
         step_done(q, st, &ignored, "rollback");
     q->in_tx = 0;
+    bulk_end(q);
 }
 
 static int sq_schema_version(struct store *s, int *version, int *latest, struct dure_err *err)
@@ -391,10 +425,12 @@ static int sq_migrate(struct store *s, struct dure_err *err)
                             "database schema version %d is newer than this dure knows (%d); "
                             "upgrade dure",
                             version, latest);
+    /* Inside the caller's transaction (dure migrate-store) the migrations join it. */
+    int outer = q->in_tx;
     for (size_t i = 0; i < n; i++) {
         if (m[i].version <= version)
             continue;
-        rc = sq_begin(s, err);
+        rc = outer ? 0 : sq_begin(s, err);
         if (rc != 0)
             return rc;
         rc = exec_script(q, m[i].sqlite, err);
@@ -408,12 +444,13 @@ static int sq_migrate(struct store *s, struct dure_err *err)
                 rc = step_done(q, st, err, "record migration");
             }
         }
-        if (rc == 0)
+        if (rc == 0 && !outer)
             rc = sq_commit(s, err);
         if (rc != 0) {
             char why[DURE_ERR_MSG_MAX];
             str_copy(why, err != NULL ? err->msg : "", sizeof(why));
-            sq_rollback(s);
+            if (!outer)
+                sq_rollback(s);
             return dure_err_set(err, rc, "migration %d (%s) failed: %s", m[i].version, m[i].name,
                                 why);
         }
@@ -1383,19 +1420,32 @@ static int sq_upload_delete(struct store *s, int64_t id, struct dure_err *err)
     return rc;
 }
 
+/* A cached statement for the bulk path: step_done resets every statement after its step and
+ * every parameter is bound again for each invoice, so neither a second reset nor
+ * sqlite3_clear_bindings is needed. */
+static sqlite3_stmt *hot_stmt(struct sqlite_store *q, enum stmt_id id, struct dure_err *err)
+{
+    return q->stmts[id] != NULL ? q->stmts[id] : stmt(q, id, err);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s, (int)strlen(s), SQLITE_STATIC);
+}
+
 static int insert_items(struct sqlite_store *q, const struct pool_invoice *inv,
-                        struct dure_err *err)
+                            struct dure_err *err)
 {
     for (size_t i = 0; i < inv->nitems; i++) {
         const struct pool_item *it = &inv->items[i];
-        sqlite3_stmt *st = stmt(q, STMT_INVOICE_ITEM_INSERT, err);
+        sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_ITEM_INSERT, err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_text(st, 1, inv->approval_no);
+        bind_str(st, 1, inv->approval_no);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
-        bind_text(st, 3, it->date);
-        bind_text(st, 4, it->name);
-        bind_text(st, 5, it->spec);
+        bind_str(st, 3, it->date);
+        bind_str(st, 4, it->name);
+        bind_str(st, 5, it->spec);
         sqlite3_bind_int64(st, 6, it->qty_milli);
         sqlite3_bind_int64(st, 7, it->unit_price_krw);
         sqlite3_bind_int64(st, 8, it->supply_krw);
@@ -1407,33 +1457,32 @@ static int insert_items(struct sqlite_store *q, const struct pool_invoice *inv,
     return 0;
 }
 
-static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
-                          enum pool_side side, const struct pool_invoice *inv,
-                          enum store_invoice_outcome *outcome, char *why, size_t why_n,
-                          struct dure_err *err)
+/* One invoice: insert it, or compare it with the stored copy and link, upgrade or report the
+ * conflict. The rules of store_invoice_put. */
+static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_side side,
+                           const struct pool_invoice *inv, enum store_invoice_outcome *outcome,
+                           char *why, size_t why_n, struct dure_err *err)
 {
-    struct sqlite_store *q = sq(s);
     int rc;
-    (void)firm;
-    sqlite3_stmt *st = stmt(q, STMT_INVOICE_INSERT, err);
+    sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_INSERT, err);
     if (st == NULL)
         return DURE_ESTORE;
-    bind_text(st, 1, inv->approval_no);
-    bind_text(st, 2, inv->written_on);
-    bind_text(st, 3, inv->issued_on);
-    bind_text(st, 4, inv->supplier_brn);
-    bind_text(st, 5, inv->supplier_branch);
-    bind_text(st, 6, inv->supplier_name);
+    bind_str(st, 1, inv->approval_no);
+    bind_str(st, 2, inv->written_on);
+    bind_str(st, 3, inv->issued_on);
+    bind_str(st, 4, inv->supplier_brn);
+    bind_str(st, 5, inv->supplier_branch);
+    bind_str(st, 6, inv->supplier_name);
     sqlite3_bind_int(st, 7, (int)inv->buyer_kind);
-    bind_text(st, 8, inv->buyer_brn);
-    bind_text(st, 9, inv->buyer_branch);
-    bind_text(st, 10, inv->buyer_name);
+    bind_str(st, 8, inv->buyer_brn);
+    bind_str(st, 9, inv->buyer_branch);
+    bind_str(st, 10, inv->buyer_name);
     sqlite3_bind_int64(st, 11, inv->total_krw);
     sqlite3_bind_int64(st, 12, inv->supply_krw);
     sqlite3_bind_int64(st, 13, inv->tax_krw);
     sqlite3_bind_int(st, 14, inv->tax_exempt);
     sqlite3_bind_int(st, 15, inv->amended);
-    bind_text(st, 16, inv->kind);
+    bind_str(st, 16, inv->kind);
     sqlite3_bind_int(st, 17, inv->receipt);
     sqlite3_bind_int(st, 18, inv->items_complete);
     if (side == POOL_SIDE_ISSUED) {
@@ -1452,10 +1501,10 @@ static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
     }
 
     /* Known approval number: the same facts link this firm; different facts are a conflict. */
-    st = stmt(q, STMT_INVOICE_GET_KEY, err);
+    st = hot_stmt(q, STMT_INVOICE_GET_KEY, err);
     if (st == NULL)
         return DURE_ESTORE;
-    bind_text(st, 1, inv->approval_no);
+    bind_str(st, 1, inv->approval_no);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
         return db_error(q, err, "read invoice");
@@ -1483,11 +1532,13 @@ static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
     }
     *outcome = linked ? STORE_INVOICE_UNCHANGED : STORE_INVOICE_LINKED;
     if (!linked) {
-        st = stmt(q, side == POOL_SIDE_ISSUED ? STMT_INVOICE_LINK_SUPPLIER : STMT_INVOICE_LINK_BUYER,
-                  err);
+        st = hot_stmt(q,
+                      side == POOL_SIDE_ISSUED ? STMT_INVOICE_LINK_SUPPLIER
+                                               : STMT_INVOICE_LINK_BUYER,
+                      err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_text(st, 1, inv->approval_no);
+        bind_str(st, 1, inv->approval_no);
         sqlite3_bind_int64(st, 2, upload_id);
         rc = step_done(q, st, err, "link invoice");
         if (rc != 0)
@@ -1495,23 +1546,222 @@ static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
     }
     if (inv->items_complete && !complete) {
         /* Every line of the XML replaces the list export's representative line. */
-        st = stmt(q, STMT_INVOICE_ITEMS_CLEAR, err);
+        st = hot_stmt(q, STMT_INVOICE_ITEMS_CLEAR, err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_text(st, 1, inv->approval_no);
+        bind_str(st, 1, inv->approval_no);
         rc = step_done(q, st, err, "replace items");
         if (rc == 0)
             rc = insert_items(q, inv, err);
         if (rc == 0) {
-            st = stmt(q, STMT_INVOICE_SET_COMPLETE, err);
+            st = hot_stmt(q, STMT_INVOICE_SET_COMPLETE, err);
             if (st == NULL)
                 return DURE_ESTORE;
-            bind_text(st, 1, inv->approval_no);
+            bind_str(st, 1, inv->approval_no);
             rc = step_done(q, st, err, "replace items");
         }
         if (rc == 0 && *outcome == STORE_INVOICE_UNCHANGED)
             *outcome = STORE_INVOICE_UPGRADED;
     }
+    return rc;
+}
+
+static int sq_invoice_put(struct store *s, int64_t upload_id, const char *firm,
+                          enum pool_side side, const struct pool_invoice *inv,
+                          enum store_invoice_outcome *outcome, char *why, size_t why_n,
+                          struct dure_err *err)
+{
+    (void)firm;
+    return invoice_put_one(sq(s), upload_id, side, inv, outcome, why, why_n, err);
+}
+
+/* The checkpointer: a thread with its own connection to the database that runs the WAL
+ * checkpoints of bulk transactions, which SQLite would otherwise run inside the committing
+ * call (copying every page back into the database file and syncing both files, about half the
+ * wall time of a large import). The next upload is parsed and stored meanwhile. Same threshold
+ * and the same PASSIVE checkpoint as SQLite's autocheckpoint, so the WAL is synced as often as
+ * before; only the thread that waits for it changes. */
+struct checkpointer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    sqlite3 *db;        /* used by the thread only */
+    int requested;      /* a checkpoint is wanted */
+    int running;        /* one is in progress */
+    uint64_t finished;  /* checkpoints completed */
+    int stop;
+};
+
+static void *checkpointer_main(void *arg)
+{
+    struct checkpointer *c = arg;
+    pthread_mutex_lock(&c->mu);
+    while (!c->stop) {
+        if (!c->requested) {
+            pthread_cond_wait(&c->wake, &c->mu);
+            continue;
+        }
+        c->requested = 0;
+        c->running = 1;
+        pthread_mutex_unlock(&c->mu);
+        /* Busy (another checkpoint, or a writer resetting the WAL) is not an error: the next
+         * commit asks again. */
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->mu);
+        c->running = 0;
+        c->finished++;
+        pthread_cond_broadcast(&c->done);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* The WAL hook of a bulk transaction's commit (on the writer's thread, after the commit, with
+ * no lock held): wake the checkpointer, and when the WAL has grown past
+ * SQLITE_CKPT_WAIT_FRAMES wait for a checkpoint that began after this commit. */
+static int checkpointer_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct checkpointer *c = arg;
+    (void)db;
+    (void)name;
+    if (frames < SQLITE_CKPT_FRAMES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&c->mu);
+    uint64_t target = c->finished + (c->running ? 2 : 1);
+    c->requested = 1;
+    pthread_cond_signal(&c->wake);
+    while (frames >= SQLITE_CKPT_WAIT_FRAMES && c->finished < target && !c->stop)
+        pthread_cond_wait(&c->done, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    return SQLITE_OK;
+}
+
+/* A checkpointer for q's database, or NULL when it cannot have one (an in-memory database, no
+ * thread): SQLite's own autocheckpoint then stays in charge. */
+static struct checkpointer *checkpointer_start(struct sqlite_store *q)
+{
+    const char *path = sqlite3_db_filename(q->db, "main");
+    struct checkpointer *c = NULL;
+    if (path == NULL || path[0] == '\0' || (c = calloc(1, sizeof(*c))) == NULL)
+        return NULL;
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    sqlite3_busy_timeout(c->db, SQLITE_BUSY_TIMEOUT_MS);
+    /* A connection opens the WAL when it first reads; before that a checkpoint does nothing. */
+    if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    pthread_cond_init(&c->done, NULL);
+    if (pthread_create(&c->thread, NULL, checkpointer_main, c) != 0) {
+        pthread_cond_destroy(&c->done);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->mu);
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Stop the thread (a checkpoint in progress finishes first) and close its connection. */
+static void checkpointer_stop(struct checkpointer *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_broadcast(&c->wake);
+    pthread_cond_broadcast(&c->done);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->done);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->mu);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* Put back the cache and memory map of before a bulk transaction (the cache's pages are
+ * dropped, not written: the transaction has ended). */
+static void bulk_end(struct sqlite_store *q)
+{
+    char sql[96];
+    if (!q->bulk)
+        return;
+    q->bulk = 0;
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d;PRAGMA mmap_size=%lld", q->saved_cache_size,
+             (long long)q->saved_mmap_size);
+    sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+    /* The commit has run the hook; later transactions checkpoint as SQLite does. */
+    if (q->ckpt != NULL)
+        sqlite3_wal_autocheckpoint(q->db, SQLITE_CKPT_FRAMES);
+}
+
+/* The integer a PRAGMA reads back. */
+static int pragma_int(struct sqlite_store *q, const char *sql, sqlite3_int64 *v,
+                      struct dure_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(q, err, "pragma");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(q, err, "pragma");
+}
+
+/* Settings for storing invoices in bulk, until the write transaction ends: a page cache large
+ * enough that the invoices' dirty pages stay in memory until the commit writes each once, no
+ * memory map, and the commit's checkpoint handed to the checkpointer. Nothing about durability
+ * or locking changes: synchronous stays as it is, and the WAL is checkpointed (and synced) at
+ * the same size as before. */
+static int bulk_begin(struct sqlite_store *q, struct dure_err *err)
+{
+    char sql[96];
+    sqlite3_int64 cache = -2000, mmap = 0;
+    if (q->bulk || !q->in_tx)
+        return 0;
+    int rc = pragma_int(q, "PRAGMA cache_size", &cache, err);
+    if (rc == 0)
+        rc = pragma_int(q, "PRAGMA mmap_size", &mmap, err);
+    if (rc != 0)
+        return rc;
+    q->saved_cache_size = (int)cache;
+    q->saved_mmap_size = mmap;
+    /* A negative cache_size is KiB (a larger one is kept), a positive one pages. */
+    snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d;PRAGMA mmap_size=0",
+             cache < 0 && -cache > SQLITE_BULK_CACHE_KIB ? (int)cache : -SQLITE_BULK_CACHE_KIB);
+    rc = exec_script(q, sql, err);
+    if (rc != 0)
+        return rc;
+    q->bulk = 1;
+    if (q->ckpt == NULL)
+        q->ckpt = checkpointer_start(q);
+    if (q->ckpt != NULL)
+        sqlite3_wal_hook(q->db, checkpointer_hook, q->ckpt);
+    return 0;
+}
+
+static int sq_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
+                                enum pool_side side, const struct pool_invoice *invs, size_t n,
+                                enum store_invoice_outcome *outcomes,
+                                char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    (void)firm;
+    int rc = bulk_begin(q, err);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = invoice_put_one(q, upload_id, side, &invs[i], &outcomes[i], why[i], sizeof(why[i]),
+                             err);
     return rc;
 }
 
@@ -2079,6 +2329,181 @@ static int sq_event_secret_get(struct store *s, int64_t seq, char brn[BRN_SIZE],
     return out;
 }
 
+/* ---- whole tables (store_table_copy) ---- */
+
+/* Prepare sql (built from checked names) for one use; the caller finalizes. */
+static sqlite3_stmt *prepare_once(struct sqlite_store *q, const char *sql, struct dure_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_error(q, err, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int sq_table_count(struct store *s, const char *table, int64_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", table);
+    sqlite3_stmt *st = prepare_once(q, sql, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        rc = db_error(q, err, "count rows");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_table_dump(struct store *s, const char *table, const char *key, store_row_fn fn,
+                         void *ctx, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    const char *names[STORE_COLUMNS_MAX];
+    struct store_value vals[STORE_COLUMNS_MAX];
+    char num[STORE_COLUMNS_MAX][32];
+    char sql[256];
+    int rc = 0, step;
+    snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY %s", table, key);
+    sqlite3_stmt *st = prepare_once(q, sql, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int ncols = sqlite3_column_count(st);
+    if (ncols > STORE_COLUMNS_MAX) {
+        sqlite3_finalize(st);
+        return dure_err_set(err, DURE_ESTORE, "%s has more than %d columns", table,
+                            STORE_COLUMNS_MAX);
+    }
+    for (int i = 0; i < ncols; i++)
+        names[i] = sqlite3_column_name(st, i);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < ncols; i++) {
+            struct store_value *v = &vals[i];
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER:
+                v->kind = STORE_VALUE_TEXT;
+                v->len = (size_t)snprintf(num[i], sizeof(num[i]), "%lld",
+                                          (long long)sqlite3_column_int64(st, i));
+                v->data = num[i];
+                break;
+            case SQLITE_FLOAT:
+                /* 17 significant digits read back as the same double on both engines. */
+                v->kind = STORE_VALUE_TEXT;
+                v->len = (size_t)snprintf(num[i], sizeof(num[i]), "%.17g",
+                                          sqlite3_column_double(st, i));
+                v->data = num[i];
+                break;
+            case SQLITE_TEXT:
+                v->kind = STORE_VALUE_TEXT;
+                v->data = (const char *)sqlite3_column_text(st, i);
+                v->len = (size_t)sqlite3_column_bytes(st, i);
+                break;
+            case SQLITE_BLOB:
+                v->kind = STORE_VALUE_BLOB;
+                v->data = sqlite3_column_blob(st, i);
+                v->len = (size_t)sqlite3_column_bytes(st, i);
+                if (v->data == NULL)
+                    v->data = "";
+                break;
+            default:
+                v->kind = STORE_VALUE_NULL;
+                v->data = NULL;
+                v->len = 0;
+                break;
+            }
+        }
+        rc = fn(ctx, (size_t)ncols, names, vals);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_error(q, err, "read rows");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_table_load_begin(struct store *s, const char *table, size_t ncols,
+                               const char *const *columns, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    struct buf b;
+    int rc = 0;
+    if (!q->in_tx)
+        return dure_err_set(err, DURE_EINTERNAL, "table load outside a transaction");
+    if (q->load != NULL)
+        return dure_err_set(err, DURE_EINTERNAL, "a table load is already in progress");
+    buf_init(&b, 16384);
+    rc = buf_printf(&b, "INSERT INTO \"%s\" (", table);
+    for (size_t i = 0; rc == 0 && i < ncols; i++)
+        rc = buf_printf(&b, "%s\"%s\"", i > 0 ? ", " : "", columns[i]);
+    rc = rc != 0 ? rc : buf_append_str(&b, ") VALUES (");
+    for (size_t i = 0; rc == 0 && i < ncols; i++)
+        rc = buf_printf(&b, "%s?%zu", i > 0 ? ", " : "", i + 1);
+    rc = rc != 0 ? rc : buf_append_str(&b, ")");
+    if (rc != 0)
+        rc = dure_err_set(err, rc, "%s: too many columns", table);
+    if (rc == 0 && (q->load = prepare_once(q, buf_str(&b), err)) == NULL)
+        rc = DURE_ESTORE;
+    if (rc == 0)
+        q->load_ncols = ncols;
+    buf_cleanup(&b);
+    return rc;
+}
+
+static int sq_table_load_row(struct store *s, const struct store_value *values,
+                             struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = q->load;
+    if (st == NULL)
+        return dure_err_set(err, DURE_EINTERNAL, "no table load in progress");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (size_t i = 0; i < q->load_ncols; i++) {
+        int col = (int)i + 1;
+        const struct store_value *v = &values[i];
+        if (v->len > INT32_MAX)
+            return dure_err_set(err, DURE_ETOOBIG, "a value of %zu bytes", v->len);
+        if (v->kind == STORE_VALUE_TEXT)
+            sqlite3_bind_text(st, col, v->data, (int)v->len, SQLITE_STATIC);
+        else if (v->kind == STORE_VALUE_BLOB && v->len == 0)
+            sqlite3_bind_zeroblob(st, col, 0);
+        else if (v->kind == STORE_VALUE_BLOB)
+            sqlite3_bind_blob(st, col, v->data, (int)v->len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, col);
+    }
+    return step_done(q, st, err, "copy row");
+}
+
+static int sq_table_load_end(struct store *s, int abort, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    (void)abort;
+    (void)err;
+    sqlite3_finalize(q->load);
+    q->load = NULL;
+    q->load_ncols = 0;
+    return 0;
+}
+
+static int sq_table_names(struct store *s, char ***names, size_t *n, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = prepare_once(q,
+                                    "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                    "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                                    err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    int rc = collect_strings(q, st, names, NULL, n, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2124,6 +2549,7 @@ static const struct store_ops sqlite_ops = {
     .upload_list = sq_upload_list,
     .upload_delete = sq_upload_delete,
     .invoice_put = sq_invoice_put,
+    .invoice_put_batch = sq_invoice_put_batch,
     .invoice_list = sq_invoice_list,
     .kpi_put = sq_kpi_put,
     .kpi_list = sq_kpi_list,
@@ -2146,6 +2572,12 @@ static const struct store_ops sqlite_ops = {
     .cosignature_put = sq_cosignature_put,
     .cosignature_list = sq_cosignature_list,
     .event_secret_get = sq_event_secret_get,
+    .table_count = sq_table_count,
+    .table_dump = sq_table_dump,
+    .table_load_begin = sq_table_load_begin,
+    .table_load_row = sq_table_load_row,
+    .table_load_end = sq_table_load_end,
+    .table_names = sq_table_names,
 };
 
 int store__sqlite_open(const char *path, struct store **out, struct dure_err *err)

@@ -54,10 +54,12 @@ struct csv_reader {
     enum csv_encoding enc;
     iconv_t cd; /* CP949 to UTF-8; (iconv_t)-1 when unused */
 
-    struct buf raw;    /* field contents of the current record as read, undecoded */
-    struct buf out;    /* the decoded fields, each followed by a NUL */
+    struct buf raw;    /* field contents of the current record as read, undecoded, each
+                        * followed by a NUL */
+    struct buf out;    /* CP949 only: the decoded fields, each followed by a NUL */
+    const char *fields; /* where csv_field reads: raw (UTF-8, checked in place) or out */
     size_t *raw_start; /* nfields + 1 offsets into raw */
-    size_t *out_start; /* nfields offsets into out */
+    size_t *out_start; /* nfields offsets into fields */
     size_t starts_cap;
     size_t nfields;
 
@@ -96,6 +98,16 @@ static int utf8_check(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* Runs of ASCII, the bulk of a Hometax export, eight bytes at a time. */
+        while (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, sizeof(w));
+            if ((w & UINT64_C(0x8080808080808080)) != 0)
+                break;
+            i += 8;
+        }
+        if (i == n)
+            break;
         unsigned char c = p[i];
         if (c < 0x80) {
             i++;
@@ -104,6 +116,14 @@ static int utf8_check(const unsigned char *p, size_t n)
         size_t need;
         unsigned char lo = 0x80;
         unsigned char hi = 0xBF;
+        if (c >= 0xE1 && c <= 0xEC && n - i >= 3) {
+            /* Hangul and most CJK: a lead byte with no narrowed range and two full
+             * continuation bytes; the general loop below decides every other case. */
+            if ((p[i + 1] & 0xC0) != 0x80 || (p[i + 2] & 0xC0) != 0x80)
+                return 1;
+            i += 3;
+            continue;
+        }
         if (c >= 0xC2 && c <= 0xDF) {
             need = 1;
         } else if (c >= 0xE0 && c <= 0xEF) {
@@ -181,8 +201,9 @@ static int reader_start(struct csv_reader *r, const unsigned char *head, size_t 
         r->win_pos = sizeof(utf8_bom);
 
     /* The contents of a record never exceed its input bytes; decoding CP949 turns two bytes
-     * into at most three, and each field gains a NUL. */
-    buf_init(&r->raw, r->max_record_bytes);
+     * into at most three, and each field gains a NUL (in raw as well: UTF-8 fields are checked
+     * and handed out where they were read). */
+    buf_init(&r->raw, add_sat(r->max_record_bytes, add_sat(r->max_fields, 1)));
     buf_init(&r->out, add_sat(add_sat(r->max_record_bytes, r->max_record_bytes / 2 + 1),
                               add_sat(r->max_fields, 1)));
 
@@ -298,6 +319,19 @@ void csv_close(struct csv_reader *r)
     free(r);
 }
 
+/* buf_append, with the common case (room left, limit not reached) done in place: the reader
+ * appends a few bytes at a time, twice per field. Same results as buf_append. */
+static int append(struct buf *b, const void *p, size_t n)
+{
+    if (b->data != NULL && n < b->cap - b->len && n <= b->limit - b->len) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return buf_append(b, p, n);
+}
+
 /* Record a fatal error: later calls return it again. Returns its code. */
 static int fail(struct csv_reader *r, struct dure_err *err, enum dure_err_code code,
                 const char *what)
@@ -393,7 +427,7 @@ static int take(struct csv_reader *r, struct record *rec, const void *p, size_t 
         return 0;
     }
     rec->field_len += n;
-    int rc = buf_append(&r->raw, p, n);
+    int rc = append(&r->raw, p, n);
     if (rc == DURE_ETOOBIG) {
         snprintf(msg, sizeof(msg), "record is longer than %zu bytes (at column %zu)",
                  r->max_record_bytes, r->nfields);
@@ -417,6 +451,12 @@ static int begin_field(struct csv_reader *r, struct record *rec, struct dure_err
         snprintf(msg, sizeof(msg), "more than %zu fields", r->max_fields);
         record_bad(r, rec, r->max_fields + 1, err, msg);
         return 0;
+    }
+    /* The previous field ends with a NUL, so that a UTF-8 field can be used where it lies. */
+    if (r->nfields > 0) {
+        int rc = append(&r->raw, "", 1);
+        if (rc != 0)
+            return fail(r, err, DURE_ENOMEM, "out of memory reading csv");
     }
     /* raw_start holds one more entry than fields: the end of the last one. */
     if (r->nfields + 2 > r->starts_cap) {
@@ -484,25 +524,34 @@ static int append_cp949(struct csv_reader *r, const char *p, size_t n)
  * (recoverable, err and err_col set) or DURE_ENOMEM. */
 static int decode_record(struct csv_reader *r, struct dure_err *err)
 {
-    const char *raw = buf_str(&r->raw);
     char msg[DURE_ERR_MSG_MAX];
+    int utf8 = r->enc == CSV_ENC_UTF8;
 
-    r->raw_start[r->nfields] = r->raw.len;
+    /* A buffer that has never held a byte has no storage yet; the last field's NUL is the one
+     * buf keeps after its contents. */
+    if (buf_append(&r->raw, "", 0) != 0)
+        return fail(r, err, DURE_ENOMEM, "out of memory reading csv");
+    const char *raw = r->raw.data;
+    r->raw_start[r->nfields] = r->raw.len + 1;
+    r->fields = utf8 ? raw : NULL;
     for (size_t i = 0; i < r->nfields; i++) {
         size_t col = i + 1;
         const char *p = raw + r->raw_start[i];
-        size_t n = r->raw_start[i + 1] - r->raw_start[i];
+        size_t n = r->raw_start[i + 1] - r->raw_start[i] - 1;
         size_t start = r->out.len;
         int rc = 0;
 
         msg[0] = '\0';
         if (memchr(p, '\0', n) != NULL) {
             snprintf(msg, sizeof(msg), "a NUL byte in column %zu", col);
-        } else if (r->enc == CSV_ENC_UTF8) {
-            if (utf8_check((const unsigned char *)p, n) != 0)
+        } else if (utf8) {
+            /* Valid UTF-8 is its own decoding: the field stays where it was read. */
+            if (utf8_check((const unsigned char *)p, n) != 0) {
                 snprintf(msg, sizeof(msg), "bytes that are not valid UTF-8 in column %zu", col);
-            else
-                rc = buf_append(&r->out, p, n);
+            } else {
+                r->out_start[i] = r->raw_start[i];
+                continue;
+            }
         } else {
             rc = append_cp949(r, p, n);
             if (rc == 1) {
@@ -532,6 +581,8 @@ static int decode_record(struct csv_reader *r, struct dure_err *err)
         if (rc != 0)
             return fail(r, err, DURE_ENOMEM, "out of memory reading csv");
     }
+    if (!utf8)
+        r->fields = r->out.data;
     return 0;
 }
 
@@ -720,7 +771,7 @@ const char *csv_field(const struct csv_reader *r, size_t i)
 {
     if (i >= r->nfields)
         return NULL;
-    return r->out.data + r->out_start[i];
+    return r->fields + r->out_start[i];
 }
 
 uint64_t csv_line(const struct csv_reader *r)

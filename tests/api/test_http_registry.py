@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, digits, fmt_brn, make_brn, sql_scalar
+from conftest import ON_PG, ROOT, digits, fmt_brn, make_brn, sql_scalar
 
 FIRM_KEYS = {"brn", "brn_formatted", "name", "ksic", "ksic_name", "ksic_section", "building_id",
              "floor", "unit", "employees", "size_class", "status", "member"}
@@ -109,7 +109,7 @@ def test_healthz(client):
     r = client.get("/healthz")
     assert r.status == 200
     assert r.ctype == "application/json"
-    assert r.body == {"status": "ok", "store": "sqlite"}, r.body
+    assert r.body == {"status": "ok", "store": "postgres" if ON_PG else "sqlite"}, r.body
 
 
 def test_metrics_prometheus_text(client, cluster):
