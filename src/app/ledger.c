@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,14 +439,49 @@ int ledger_receipt(struct app *app, const struct principal *actor, const uint8_t
 
 /* ---- verification ---- */
 
+/* The leaves are verified in chunks of 2^level leaves, [j * 2^level, (j + 1) * 2^level): each
+ * chunk is a complete subtree of the tree, so its leaves hash on their own and the chunks'
+ * results join into the whole tree's hasher (tlog_hasher_add_subtree, _add_hasher). Worker
+ * threads take chunks in order, each with its own store connection, so that reading and
+ * hashing use every core: per leaf, verify reads a row and hashes about 7 SHA-256 blocks (the
+ * leaf, and the node that joins it) where plain SHA-256 of the leaf is 5, so one core cannot
+ * keep up with half the speed of SHA-256 alone. At least 2^16 leaves a chunk, at most about
+ * 4096 chunks. */
+#define VERIFY_CHUNK_LEVEL_MIN 16
+#define VERIFY_CHUNKS_MAX 4096
+#define VERIFY_THREADS_MAX 8
+
+struct verify_chunk {
+    int64_t bad;                  /* the first leaf in it that is missing or differs, or -1 */
+    uint8_t root[TLOG_HASH_SIZE]; /* a complete chunk's subtree hash */
+};
+
+/* One pass over [0, size), shared by the workers; lock guards next, first_bad, rc and err. */
+struct verify_job {
+    struct app *app;
+    int64_t size;
+    int64_t cp_size;    /* the latest checkpoint's size, -1 none */
+    int compare_stored; /* also check each leaf against its stored hash */
+    unsigned level;     /* chunks of 2^level leaves */
+    int64_t nchunks;
+    struct verify_chunk *chunks;
+    struct tlog_hasher last;  /* the last chunk, when it is partial */
+    struct tlog_hasher at_cp; /* the chunk holding leaf cp_size - 1, stopped there */
+    pthread_mutex_t lock;
+    int64_t next;      /* the next chunk to take */
+    int64_t first_bad; /* the lowest chunk found bad (later ones need not run), or nchunks */
+    int rc;            /* the first failure other than a bad leaf */
+    struct dure_err err;
+};
+
 struct verify_ctx {
     struct store *s;
     struct tlog_hasher hasher;
-    int64_t expect;                  /* the next leaf index */
-    int64_t bad;                     /* the first leaf that differs, -1 */
-    int64_t cp_size;                 /* the latest checkpoint's size, -1 none */
-    uint8_t cp_root[TLOG_HASH_SIZE]; /* the recomputed root of its first cp_size leaves */
-    int compare_stored;              /* also check each leaf against its stored hash */
+    int64_t expect;            /* the next leaf index */
+    int64_t bad;               /* the first leaf that differs, -1 */
+    int64_t cp_size;           /* the checkpoint's size, or -1 */
+    struct tlog_hasher *at_cp; /* where to copy the hasher as it passes cp_size, or NULL */
+    int compare_stored;        /* also check each leaf against its stored hash */
 };
 
 static int verify_leaf(void *vctx, int64_t seq, const void *leaf, size_t len)
@@ -466,10 +502,159 @@ static int verify_leaf(void *vctx, int64_t seq, const void *leaf, size_t len)
     }
     tlog_hasher_add(&v->hasher, h, &e);
     v->expect++;
-    /* One pass: keep the root of the checkpoint's prefix as the scan passes its end. */
-    if (v->expect == v->cp_size)
-        tlog_hasher_root(&v->hasher, v->cp_root);
+    /* Keep the checkpoint's prefix as the scan passes its end. */
+    if (v->expect == v->cp_size && v->at_cp != NULL)
+        *v->at_cp = v->hasher;
     return 0;
+}
+
+/* Chunk j: its leaves read, hashed and joined into its subtree hash (or, the last chunk when
+ * partial, its hasher). Returns 0 (a bad leaf is a result: chunk->bad), or a store failure. */
+static int verify_chunk(struct verify_job *job, struct store *s, int64_t j, struct dure_err *err)
+{
+    struct verify_chunk *c = &job->chunks[j];
+    struct verify_ctx v;
+    int64_t width = (int64_t)1 << job->level;
+    int64_t start = j * width;
+    int64_t end = job->size - start > width ? start + width : job->size;
+    int rc;
+    memset(&v, 0, sizeof(v));
+    v.s = s;
+    v.expect = start;
+    v.bad = -1;
+    v.cp_size = job->cp_size;
+    v.compare_stored = job->compare_stored;
+    /* The hasher counts from the chunk's start: its subtrees are the tree's, as the chunk is
+     * one. The checkpoint's prefix ends inside this chunk (not at its end): keep it. */
+    tlog_hasher_init(&v.hasher);
+    if (job->cp_size > start && job->cp_size < start + width)
+        v.at_cp = &job->at_cp;
+    rc = store_event_scan(s, start, end, verify_leaf, &v, err);
+    if (rc == 0 && v.expect != end)
+        v.bad = v.expect; /* the chunk's last leaves are missing */
+    if (rc == DURE_ECONFLICT && v.bad >= 0)
+        rc = 0;
+    c->bad = v.bad;
+    if (rc == 0 && v.bad < 0) {
+        if (end - start == width)
+            tlog_hasher_root(&v.hasher, c->root);
+        else
+            job->last = v.hasher;
+    }
+    return rc;
+}
+
+/* Take chunks until none is left, one fails, or a lower one was found bad. */
+static void verify_work(struct verify_job *job, struct store *s)
+{
+    struct dure_err err;
+    for (;;) {
+        pthread_mutex_lock(&job->lock);
+        int64_t j = job->next++;
+        int go = job->rc == 0 && j < job->nchunks && j < job->first_bad;
+        pthread_mutex_unlock(&job->lock);
+        if (!go)
+            break;
+        int rc = verify_chunk(job, s, j, &err);
+        pthread_mutex_lock(&job->lock);
+        if (rc != 0 && job->rc == 0) {
+            job->rc = rc;
+            job->err = err;
+        }
+        if (rc == 0 && job->chunks[j].bad >= 0 && j < job->first_bad)
+            job->first_bad = j;
+        pthread_mutex_unlock(&job->lock);
+    }
+}
+
+static void *verify_thread(void *arg)
+{
+    struct verify_job *job = arg;
+    struct store *s = NULL;
+    struct dure_err err;
+    /* Without a connection of its own this worker leaves its share to the others. */
+    if (app_store(job->app, &s, &err) == 0)
+        verify_work(job, s);
+    app_thread_done(job->app);
+    return NULL;
+}
+
+/* One pass over the leaves [0, size): on the calling thread's store s and, for a log of more
+ * than one chunk, on worker threads with their own connections. Afterwards *bad is the first
+ * bad leaf (-1 none); when none, root (OUT) is the root of the leaves and cp_root (OUT) that of
+ * the first cp_size (when cp_size >= 0). */
+static int verify_pass(struct app *app, struct store *s, int64_t size, int64_t cp_size,
+                       int compare_stored, int64_t *bad, uint8_t root[TLOG_HASH_SIZE],
+                       uint8_t cp_root[TLOG_HASH_SIZE], struct dure_err *err)
+{
+    struct verify_job job;
+    pthread_t threads[VERIFY_THREADS_MAX];
+    size_t nthreads = 0, want = 1;
+    struct tlog_hasher all, cp;
+    int rc = 0;
+    memset(&job, 0, sizeof(job));
+    job.app = app;
+    job.size = size;
+    job.cp_size = cp_size;
+    job.compare_stored = compare_stored;
+    job.level = VERIFY_CHUNK_LEVEL_MIN;
+    while ((size >> job.level) > VERIFY_CHUNKS_MAX)
+        job.level++;
+    job.nchunks = (size + ((int64_t)1 << job.level) - 1) >> job.level;
+    job.first_bad = job.nchunks;
+    *bad = -1;
+    if (job.nchunks > 0 && (job.chunks = calloc((size_t)job.nchunks, sizeof(*job.chunks))) == NULL)
+        return dure_err_set(err, DURE_ENOMEM, NULL);
+    pthread_mutex_init(&job.lock, NULL);
+    if (job.nchunks > 1) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        want = cpus < 1 ? 1 : (size_t)cpus;
+        if (want > VERIFY_THREADS_MAX)
+            want = VERIFY_THREADS_MAX;
+        if ((int64_t)want > job.nchunks)
+            want = (size_t)job.nchunks;
+    }
+    /* The calling thread is one of the workers; a thread that cannot start leaves its share
+     * to the others. */
+    while (nthreads + 1 < want &&
+           pthread_create(&threads[nthreads], NULL, verify_thread, &job) == 0)
+        nthreads++;
+    verify_work(&job, s);
+    for (size_t i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&job.lock);
+    if (job.rc != 0) {
+        rc = job.rc;
+        *err = job.err;
+        goto out;
+    }
+    if (job.first_bad < job.nchunks) {
+        *bad = job.chunks[job.first_bad].bad;
+        goto out;
+    }
+    /* Join the chunks in order: whole ones as subtrees, then the partial last one; the
+     * checkpoint's prefix is the whole chunks below it and its own partial chunk. */
+    tlog_hasher_init(&all);
+    tlog_hasher_init(&cp);
+    for (int64_t j = 0; rc == 0 && j < job.nchunks; j++) {
+        int64_t end = (j + 1) << job.level;
+        if (end <= size)
+            rc = tlog_hasher_add_subtree(&all, job.level, job.chunks[j].root, err);
+        else
+            rc = tlog_hasher_add_hasher(&all, &job.last, err);
+        if (rc == 0 && end <= cp_size)
+            cp = all;
+        else if (rc == 0 && end - ((int64_t)1 << job.level) < cp_size)
+            rc = tlog_hasher_add_hasher(&cp, &job.at_cp, err);
+    }
+    if (rc == 0) {
+        tlog_hasher_root(&all, root);
+        if (cp_size >= 0)
+            tlog_hasher_root(&cp, cp_root);
+    }
+out:
+    free(job.chunks);
+    return rc;
 }
 
 /* The latest checkpoint (note, owned by the caller) checked against the log's key, its body
@@ -506,14 +691,12 @@ static int verify_checkpoint(struct app *app, const char *note, int64_t row_size
 int ledger_verify(struct app *app, int64_t *checked, int64_t *bad_index, struct dure_err *err)
 {
     struct store *s = NULL;
-    struct verify_ctx v;
     struct note_checkpoint cp;
     char *note = NULL;
-    uint8_t root[TLOG_HASH_SIZE], stored_root[TLOG_HASH_SIZE];
-    int64_t size = 0, cp_size = -1;
+    uint8_t root[TLOG_HASH_SIZE], stored_root[TLOG_HASH_SIZE], cp_root[TLOG_HASH_SIZE];
+    int64_t size = 0, cp_size = -1, bad = -1;
     *checked = 0;
     *bad_index = -1;
-    memset(&v, 0, sizeof(v));
     int rc = app_store(app, &s, err);
     /* The checkpoint before the size: a server that cuts one meanwhile then never makes the
      * checkpoint look newer than the leaves counted. */
@@ -541,41 +724,28 @@ int ledger_verify(struct app *app, int64_t *checked, int64_t *bad_index, struct 
     /* One pass hashes every leaf and recomputes the roots; only when a root differs does a
      * second pass compare each leaf with its stored hash to name the first bad one. */
     for (int pass = 0; pass < 2; pass++) {
-        memset(&v, 0, sizeof(v));
-        v.s = s;
-        v.bad = -1;
-        v.cp_size = cp_size;
-        v.compare_stored = pass;
-        tlog_hasher_init(&v.hasher);
-        if (cp_size == 0)
-            tlog_hasher_root(&v.hasher, v.cp_root);
-        rc = store_event_scan(s, 0, size, verify_leaf, &v, err);
-        if (rc == 0 && v.expect != size) {
-            v.bad = v.expect;
-            rc = DURE_ECONFLICT;
-        }
-        if (rc != 0 || pass == 1)
+        rc = verify_pass(app, s, size, cp_size, pass, &bad, root, cp_root, err);
+        if (rc != 0 || bad >= 0 || pass == 1)
             break;
-        tlog_hasher_root(&v.hasher, root);
         if (tlog_tree_root((uint64_t)size, get_node, s, stored_root, err) == 0 &&
             sodium_memcmp(root, stored_root, sizeof(root)) == 0 &&
-            (cp_size < 0 || sodium_memcmp(v.cp_root, cp.root, sizeof(root)) == 0))
+            (cp_size < 0 || sodium_memcmp(cp_root, cp.root, sizeof(root)) == 0))
             break;
-    }
-    *checked = v.expect;
-    if (rc == DURE_ECONFLICT) {
-        *bad_index = v.bad;
-        rc = dure_err_set(err, DURE_ECONFLICT,
-                          "leaf %lld does not match the tree: it was edited, removed or "
-                          "reordered",
-                          (long long)v.bad);
-        goto out;
     }
     if (rc != 0)
         goto out;
+    *checked = bad >= 0 ? bad : size;
+    if (bad >= 0) {
+        *bad_index = bad;
+        rc = dure_err_set(err, DURE_ECONFLICT,
+                          "leaf %lld does not match the tree: it was edited, removed or "
+                          "reordered",
+                          (long long)bad);
+        goto out;
+    }
 
     /* The signed root, recomputed from the leaves. */
-    if (cp_size >= 0 && sodium_memcmp(v.cp_root, cp.root, sizeof(root)) != 0) {
+    if (cp_size >= 0 && sodium_memcmp(cp_root, cp.root, sizeof(root)) != 0) {
         rc = dure_err_set(err, DURE_ECONFLICT,
                           "the root of the first %lld leaves differs from the signed checkpoint: "
                           "leaves and their stored hashes were changed together",
@@ -583,7 +753,6 @@ int ledger_verify(struct app *app, int64_t *checked, int64_t *bad_index, struct 
         goto out;
     }
     /* The stored tree that proofs are made from, against the leaves. */
-    tlog_hasher_root(&v.hasher, root);
     rc = tlog_tree_root((uint64_t)size, get_node, s, stored_root, err);
     if (rc == 0 && sodium_memcmp(root, stored_root, sizeof(root)) != 0)
         rc = dure_err_set(err, DURE_ECONFLICT,

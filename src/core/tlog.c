@@ -2,11 +2,17 @@
 /* RFC 9162 section 2.1 over stored complete subtrees: every proof is cut into O(log n)
  * complete subtrees the store already holds, and every verifier follows the RFC's algorithms
  * after checking the proof's exact length, so a malformed proof never reads out of bounds. */
+/* Hashing goes through OpenSSL's low-level SHA-256 (see tlog_leaf_hash); its prototypes are
+ * deprecated in OpenSSL 3.0, so they are asked for explicitly. */
+#define OPENSSL_API_COMPAT 10101
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
 #include "core/tlog.h"
 
 #include <inttypes.h>
 #include <string.h>
 
+#include <openssl/sha.h>
 #include <sodium.h>
 
 /* Number of significant bits: 0 for 0, 64 for values with bit 63 set. */
@@ -50,19 +56,27 @@ static uint64_t split_point(uint64_t n)
 
 void tlog_empty_hash(uint8_t out[TLOG_HASH_SIZE])
 {
-    crypto_hash_sha256(out, NULL, 0);
+    SHA256_CTX st;
+
+    SHA256_Init(&st);
+    SHA256_Final(out, &st);
 }
 
+/* SHA-256 is most of the ledger's CPU time (appends, proofs, `dure ledger verify`). OpenSSL's
+ * low-level SHA256_Init/Update/Final use the CPU's SHA extensions (or AVX2) when present and
+ * cost about a quarter of libsodium 1.0.18's portable code on a 270-byte leaf; the one-shot
+ * SHA256() and EVP_Digest() of OpenSSL 3.0 fetch the algorithm on every call and cost twice as
+ * much as these for inputs this short. See docs/dependencies.md. */
 void tlog_leaf_hash(const void *data, size_t len, uint8_t out[TLOG_HASH_SIZE])
 {
     static const unsigned char prefix = 0x00;
-    crypto_hash_sha256_state st;
+    SHA256_CTX st;
 
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, &prefix, 1);
+    SHA256_Init(&st);
+    SHA256_Update(&st, &prefix, 1);
     if (len > 0)
-        crypto_hash_sha256_update(&st, data, len);
-    crypto_hash_sha256_final(&st, out);
+        SHA256_Update(&st, data, len);
+    SHA256_Final(out, &st);
 }
 
 void tlog_node_hash(const uint8_t left[TLOG_HASH_SIZE], const uint8_t right[TLOG_HASH_SIZE],
@@ -70,11 +84,14 @@ void tlog_node_hash(const uint8_t left[TLOG_HASH_SIZE], const uint8_t right[TLOG
 {
     /* One contiguous 65-byte input is cheaper than three updates, and lets out alias. */
     unsigned char in[1 + 2 * TLOG_HASH_SIZE];
+    SHA256_CTX st;
 
     in[0] = 0x01;
     memcpy(in + 1, left, TLOG_HASH_SIZE);
     memcpy(in + 1 + TLOG_HASH_SIZE, right, TLOG_HASH_SIZE);
-    crypto_hash_sha256(out, in, sizeof(in));
+    SHA256_Init(&st);
+    SHA256_Update(&st, in, sizeof(in));
+    SHA256_Final(out, &st);
 }
 
 void tlog_hasher_init(struct tlog_hasher *h)
@@ -86,13 +103,27 @@ void tlog_hasher_init(struct tlog_hasher *h)
 int tlog_hasher_add(struct tlog_hasher *h, const uint8_t leaf_hash[TLOG_HASH_SIZE],
                     struct dure_err *err)
 {
-    uint8_t acc[TLOG_HASH_SIZE];
-    uint64_t n = h->count;
+    return tlog_hasher_add_subtree(h, 0, leaf_hash, err);
+}
 
-    if (n >= TLOG_MAX_SIZE)
-        return dure_err_set(err, DURE_ETOOBIG, "tree is full (%" PRIu64 " leaves)", n);
-    memcpy(acc, leaf_hash, TLOG_HASH_SIZE);
-    /* Each trailing one bit of the old count is a complete subtree the new leaf closes. */
+int tlog_hasher_add_subtree(struct tlog_hasher *h, unsigned level,
+                            const uint8_t hash[TLOG_HASH_SIZE], struct dure_err *err)
+{
+    uint8_t acc[TLOG_HASH_SIZE];
+    uint64_t width;
+    uint64_t n;
+
+    if (level > 63 || (h->count & (((uint64_t)1 << level) - 1)) != 0)
+        return dure_err_set(err, DURE_EINVAL,
+                            "a subtree of 2^%u leaves cannot follow %" PRIu64 " leaves", level,
+                            h->count);
+    width = (uint64_t)1 << level;
+    if (h->count > TLOG_MAX_SIZE - width)
+        return dure_err_set(err, DURE_ETOOBIG, "tree is full (%" PRIu64 " leaves)", h->count);
+    memcpy(acc, hash, TLOG_HASH_SIZE);
+    /* Each one bit of the old count from this level up is a complete subtree of the same size
+     * as the one growing, which the new subtree closes. */
+    n = h->count >> level;
     while (n & 1) {
         h->depth--;
         tlog_node_hash(h->stack[h->depth], acc, acc);
@@ -100,7 +131,31 @@ int tlog_hasher_add(struct tlog_hasher *h, const uint8_t leaf_hash[TLOG_HASH_SIZ
     }
     memcpy(h->stack[h->depth], acc, TLOG_HASH_SIZE);
     h->depth++;
-    h->count++;
+    h->count += width;
+    return 0;
+}
+
+int tlog_hasher_add_hasher(struct tlog_hasher *h, const struct tlog_hasher *tail,
+                           struct dure_err *err)
+{
+    size_t i = 0;
+
+    if (tail->count == 0)
+        return 0;
+    if ((h->count & (((uint64_t)1 << (bit_len(tail->count) - 1)) - 1)) != 0)
+        return dure_err_set(err, DURE_EINVAL,
+                            "%" PRIu64 " leaves cannot be joined after %" PRIu64 " leaves",
+                            tail->count, h->count);
+    if (h->count > TLOG_MAX_SIZE - tail->count)
+        return dure_err_set(err, DURE_ETOOBIG, "tree is full (%" PRIu64 " leaves)", h->count);
+    /* tail's stack holds one subtree per one bit of its count, largest first; h's count is a
+     * multiple of the largest, so each is a node of the joined tree and adding cannot fail. */
+    for (unsigned level = 64; level-- > 0;) {
+        if ((tail->count >> level & 1) == 0)
+            continue;
+        (void)tlog_hasher_add_subtree(h, level, tail->stack[i], err);
+        i++;
+    }
     return 0;
 }
 

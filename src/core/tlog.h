@@ -71,6 +71,21 @@ void tlog_hasher_init(struct tlog_hasher *h);
 int tlog_hasher_add(struct tlog_hasher *h, const uint8_t leaf_hash[TLOG_HASH_SIZE],
                     struct dure_err *err);
 
+/* Append the next 2^level leaves at once, given the hash of the complete subtree they form
+ * (borrowed); tlog_hasher_add is the case level 0. Returns 0; DURE_EINVAL when h's count is not
+ * a multiple of 2^level (the subtree would not be a node of the tree) or level > 63;
+ * DURE_ETOOBIG past TLOG_MAX_SIZE leaves (h unchanged on failure). */
+int tlog_hasher_add_subtree(struct tlog_hasher *h, unsigned level,
+                            const uint8_t hash[TLOG_HASH_SIZE], struct dure_err *err);
+
+/* Append the leaves another hasher holds: tail (borrowed) was started empty and fed the leaves
+ * that follow h's, in order; its complete subtrees join h largest first. This splits the work
+ * of one tree over several hashers: h's count must be a multiple of the largest power of two
+ * <= tail's count (true when h holds whole chunks of 2^k leaves and tail at most 2^k), else
+ * DURE_EINVAL; DURE_ETOOBIG past TLOG_MAX_SIZE (h unchanged on failure). */
+int tlog_hasher_add_hasher(struct tlog_hasher *h, const struct tlog_hasher *tail,
+                           struct dure_err *err);
+
 /* The root of the leaves added so far into out (OUT); the empty-tree hash when none. h is not
  * changed, so adding may continue. */
 void tlog_hasher_root(const struct tlog_hasher *h, uint8_t out[TLOG_HASH_SIZE]);

@@ -19,8 +19,10 @@ int store_open(const char *url, struct store **out, struct dure_err *err)
 
 void store_close(struct store *s)
 {
-    if (s != NULL)
+    if (s != NULL) {
+        free(s->tlog.upper);
         s->ops->close(s);
+    }
 }
 
 const char *store_driver_name(const struct store *s)
@@ -39,9 +41,43 @@ int store_schema_version(struct store *s, int *version, int *latest, struct dure
 {
     DISPATCH(schema_version, version, latest, err);
 }
+
+static void tlog_cache_clear(struct store *s);
+
 int store_begin(struct store *s, struct dure_err *err) { DISPATCH(begin, err); }
-int store_commit(struct store *s, struct dure_err *err) { DISPATCH(commit, err); }
-void store_rollback(struct store *s) { s->ops->rollback(s); }
+
+int store_commit(struct store *s, struct dure_err *err)
+{
+    if (s->ops->commit == NULL)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot commit yet", s->ops->name);
+    int rc = s->ops->commit(s, err);
+    /* A failed commit may have rolled back tree nodes this connection wrote. */
+    if (rc != 0)
+        tlog_cache_clear(s);
+    return rc;
+}
+
+void store_rollback(struct store *s)
+{
+    tlog_cache_clear(s);
+    s->ops->rollback(s);
+}
+
+int store_savepoint(struct store *s, struct dure_err *err) { DISPATCH(savepoint, err); }
+
+int store_savepoint_release(struct store *s, struct dure_err *err)
+{
+    DISPATCH(savepoint_release, err);
+}
+
+void store_savepoint_rollback(struct store *s)
+{
+    /* Tree nodes written since the savepoint are undone with it. */
+    tlog_cache_clear(s);
+    if (s->ops->savepoint_rollback != NULL)
+        s->ops->savepoint_rollback(s);
+}
+
 int store_backup(struct store *s, const char *path, struct dure_err *err)
 {
     DISPATCH(backup, path, err);
@@ -280,16 +316,118 @@ void store_invoices_free(struct pool_invoice *items, size_t n)
     free(items);
 }
 
+/* Tree nodes cached per connection (struct store_tlog_cache).
+ *
+ * Appending leaf i reads the left siblings of its new nodes, which are the newest node of
+ * their level: the node this connection wrote there an append earlier, in the same or an
+ * earlier transaction. The frontier, the newest (level, index) of every level, makes those
+ * reads free (about one statement per append). A proof reads O(log n) nodes, the upper ones
+ * shared by every proof; on a log of millions of leaves each is a B-tree descent into pages
+ * that are mostly not in SQLite's cache. The upper table keeps up to 32768 nodes of level 8
+ * and above that this connection read or wrote, a higher level displacing a lower one (on a
+ * log of 10 million leaves, about every node from level 10 up), so that a proof reads only
+ * its lower levels from the database: about 10 nodes instead of 30 at that size.
+ *
+ * Why a cached node is always right: a node of the tree is a complete subtree, which never
+ * changes once committed, and a hit needs the exact (level, index). What this connection read
+ * from the database is committed, or its own transaction's write; what it wrote is final once
+ * its transaction commits, and until then only this connection sees it. A rollback or a
+ * failed commit forgets every cached node, so a rolled-back node is never served. Other
+ * writers (another process on the SQLite file, another server on the PostgreSQL database,
+ * serialised by its advisory lock) only add nodes at new indices: when they grew the tree,
+ * the frontier misses and the database is read. Rows changed behind dure's back (tampering)
+ * are not seen by a connection that cached them before: `dure ledger verify` runs on a fresh
+ * connection and reads each node from the database once. */
+static void tlog_cache_clear(struct store *s)
+{
+    s->tlog.frontier_valid = 0;
+    /* A new generation empties the upper table without touching it. */
+    if (++s->tlog.gen == 0) {
+        if (s->tlog.upper != NULL)
+            memset(s->tlog.upper, 0, STORE_TLOG_UPPER_SLOTS * sizeof(*s->tlog.upper));
+        s->tlog.gen = 1;
+    }
+}
+
+static struct store_tlog_slot *upper_slot(struct store *s, uint64_t level, uint64_t index)
+{
+    uint64_t h = (index ^ (level << 57)) * UINT64_C(0x9E3779B97F4A7C15);
+    return &s->tlog.upper[h >> (64 - STORE_TLOG_UPPER_BITS)];
+}
+
+static int tlog_cache_get(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32])
+{
+    if (level >= 64)
+        return 0;
+    if ((s->tlog.frontier_valid >> level & 1) != 0 && s->tlog.frontier_index[level] == index) {
+        memcpy(hash, s->tlog.frontier_hash[level], 32);
+        return 1;
+    }
+    if (level >= STORE_TLOG_UPPER_LEVEL && s->tlog.upper != NULL) {
+        const struct store_tlog_slot *e = upper_slot(s, level, index);
+        if (e->gen == s->tlog.gen && e->level == level && e->index == index) {
+            memcpy(hash, e->hash, 32);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void tlog_cache_put(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32])
+{
+    if (level >= 64)
+        return;
+    /* The newest node of its level (nodes are written and read mostly in index order). */
+    if ((s->tlog.frontier_valid >> level & 1) == 0 || index >= s->tlog.frontier_index[level]) {
+        s->tlog.frontier_index[level] = index;
+        memcpy(s->tlog.frontier_hash[level], hash, 32);
+        s->tlog.frontier_valid |= (uint64_t)1 << level;
+    }
+    if (level < STORE_TLOG_UPPER_LEVEL)
+        return;
+    if (s->tlog.upper == NULL) {
+        /* Without the table, nothing but speed is lost. */
+        s->tlog.upper = calloc(STORE_TLOG_UPPER_SLOTS, sizeof(*s->tlog.upper));
+        if (s->tlog.upper == NULL)
+            return;
+        if (s->tlog.gen == 0)
+            s->tlog.gen = 1;
+    }
+    struct store_tlog_slot *e = upper_slot(s, level, index);
+    if (e->gen != s->tlog.gen || e->level <= level) {
+        e->index = index;
+        e->level = (uint32_t)level;
+        e->gen = s->tlog.gen;
+        memcpy(e->hash, hash, 32);
+    }
+}
+
 int store_tlog_node_put(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32],
                         struct dure_err *err)
 {
-    DISPATCH(tlog_node_put, level, index, hash, err);
+    if (s->ops->tlog_node_put == NULL)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot tlog_node_put yet",
+                            s->ops->name);
+    int rc = s->ops->tlog_node_put(s, level, index, hash, err);
+    if (rc == 0)
+        tlog_cache_put(s, level, index, hash);
+    return rc;
 }
+
 int store_tlog_node_get(struct store *s, uint64_t level, uint64_t index, uint8_t hash[32],
                         struct dure_err *err)
 {
-    DISPATCH(tlog_node_get, level, index, hash, err);
+    if (tlog_cache_get(s, level, index, hash))
+        return 0;
+    if (s->ops->tlog_node_get == NULL)
+        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot tlog_node_get yet",
+                            s->ops->name);
+    int rc = s->ops->tlog_node_get(s, level, index, hash, err);
+    if (rc == 0)
+        tlog_cache_put(s, level, index, hash);
+    return rc;
 }
+
 int store_tlog_leaf_find(struct store *s, const uint8_t hash[32], int64_t *index,
                          struct dure_err *err)
 {
@@ -468,6 +606,8 @@ int store_table_copy(struct store *from, struct store *to, const char *table,
     struct copy_ctx c = {to, table, progress, ctx, 0, 0, err};
     *rows = 0;
     NEED_TABLE(table);
+    /* The loaded rows (tlog_nodes among them) bypass store_tlog_node_put. */
+    tlog_cache_clear(to);
     if (to->ops->table_load_begin == NULL || to->ops->table_load_row == NULL ||
         to->ops->table_load_end == NULL)
         return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot load tables",

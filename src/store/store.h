@@ -41,6 +41,13 @@ int store_commit(struct store *s, struct dure_err *err);
 /* Roll back if a transaction is open; never fails visibly. */
 void store_rollback(struct store *s);
 
+/* One unit inside the open write transaction, all of it or none of it: store_savepoint marks
+ * its start, store_savepoint_release keeps its work (it commits with the transaction),
+ * store_savepoint_rollback undoes it and leaves the transaction open. Not nested. */
+int store_savepoint(struct store *s, struct dure_err *err);
+int store_savepoint_release(struct store *s, struct dure_err *err);
+void store_savepoint_rollback(struct store *s);
+
 /* Copy the whole database to path with the engine's online backup. */
 int store_backup(struct store *s, const char *path, struct dure_err *err);
 

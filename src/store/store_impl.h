@@ -14,6 +14,9 @@ struct store_ops {
     int (*begin)(struct store *s, struct dure_err *err);
     int (*commit)(struct store *s, struct dure_err *err);
     void (*rollback)(struct store *s);
+    int (*savepoint)(struct store *s, struct dure_err *err);
+    int (*savepoint_release)(struct store *s, struct dure_err *err);
+    void (*savepoint_rollback)(struct store *s);
     int (*backup)(struct store *s, const char *path, struct dure_err *err);
 
     int (*building_upsert)(struct store *s, const struct building *b, int64_t *id, int *changed,
@@ -134,8 +137,34 @@ struct store_ops {
     int (*table_names)(struct store *s, char ***names, size_t *n, struct dure_err *err);
 };
 
+/* Tree nodes this connection wrote or read, kept to spare the database (see store.c, before
+ * store_tlog_node_put, for why a cached node is always right). The frontier holds the newest
+ * node of each level: every left sibling that appending a leaf reads. The upper table holds
+ * nodes of level STORE_TLOG_UPPER_LEVEL and above, direct-mapped, a higher level displacing a
+ * lower: the part of the tree that every proof reads. */
+#define STORE_TLOG_UPPER_LEVEL 8
+#define STORE_TLOG_UPPER_BITS 15
+#define STORE_TLOG_UPPER_SLOTS (1u << STORE_TLOG_UPPER_BITS) /* 1.5 MiB, calloc'd on first use */
+
+struct store_tlog_slot {
+    uint64_t index;
+    uint32_t level;
+    uint32_t gen; /* holds a node while equal to the cache's gen */
+    uint8_t hash[32];
+};
+
+struct store_tlog_cache {
+    uint64_t frontier_valid; /* bit l set: frontier_index[l], frontier_hash[l] hold a node */
+    uint64_t frontier_index[64];
+    uint8_t frontier_hash[64][32];
+    uint32_t gen;                  /* the upper table's current generation, never 0 */
+    struct store_tlog_slot *upper; /* STORE_TLOG_UPPER_SLOTS, owned, on first use; or NULL */
+};
+
+/* Drivers allocate their handle zeroed; store.c owns every field after ops. */
 struct store {
     const struct store_ops *ops;
+    struct store_tlog_cache tlog;
 };
 
 /* Driver constructors. */

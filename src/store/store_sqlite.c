@@ -32,6 +32,9 @@
     X(BEGIN, "BEGIN IMMEDIATE")                                                                    \
     X(COMMIT, "COMMIT")                                                                            \
     X(ROLLBACK, "ROLLBACK")                                                                        \
+    X(SAVEPOINT, "SAVEPOINT dure_unit")                                                            \
+    X(SAVEPOINT_RELEASE, "RELEASE dure_unit")                                                      \
+    X(SAVEPOINT_ROLLBACK, "ROLLBACK TO dure_unit")                                                 \
     X(SCHEMA_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")                   \
     X(MIGRATION_DONE,                                                                              \
       "INSERT INTO schema_migrations(version, name, applied_at) "                                  \
@@ -90,7 +93,7 @@
     X(SESSION_DELETE, "DELETE FROM sessions WHERE hash = ?1")                                      \
     X(EVENT_APPEND,                                                                                \
       "INSERT INTO events(seq, kind, subject, leaf) "                                              \
-      "VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM events), ?1, ?2, ?3) RETURNING seq")         \
+      "VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM events), ?1, ?2, ?3)")                       \
     X(EVENT_COUNT, "SELECT COALESCE(MAX(seq) + 1, 0) FROM events")                                 \
     X(EVENT_GET, "SELECT leaf FROM events WHERE seq = ?1")                                         \
     X(UPLOAD_INSERT,                                                                               \
@@ -386,6 +389,35 @@ static void sq_rollback(struct store *s)
         step_done(q, st, &ignored, "rollback");
     q->in_tx = 0;
     bulk_end(q);
+}
+
+static int sq_savepoint(struct store *s, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    /* An I/O or memory error can make SQLite roll the whole transaction back by itself. */
+    if (!q->in_tx || sqlite3_get_autocommit(q->db))
+        return dure_err_set(err, DURE_ESTORE, "savepoint: no transaction is open");
+    sqlite3_stmt *st = stmt(q, STMT_SAVEPOINT, err);
+    return st == NULL ? DURE_ESTORE : step_done(q, st, err, "savepoint");
+}
+
+static int sq_savepoint_release(struct store *s, struct dure_err *err)
+{
+    struct sqlite_store *q = sq(s);
+    sqlite3_stmt *st = stmt(q, STMT_SAVEPOINT_RELEASE, err);
+    return st == NULL ? DURE_ESTORE : step_done(q, st, err, "release savepoint");
+}
+
+/* ROLLBACK TO keeps the savepoint open; RELEASE then ends it, with nothing left to keep. */
+static void sq_savepoint_rollback(struct store *s)
+{
+    struct sqlite_store *q = sq(s);
+    struct dure_err ignored;
+    if (!q->in_tx)
+        return;
+    sqlite3_stmt *st = stmt(q, STMT_SAVEPOINT_ROLLBACK, &ignored);
+    if (st != NULL && step_done(q, st, &ignored, "rollback to savepoint") == 0)
+        sq_savepoint_release(s, &ignored);
 }
 
 static int sq_schema_version(struct store *s, int *version, int *latest, struct dure_err *err)
@@ -1165,6 +1197,8 @@ static int sq_session_delete(struct store *s, const char *hash, struct dure_err 
 
 /* ---- events ---- */
 
+/* Without RETURNING: SQLite gathers returned rows in a temporary b-tree, which cost as much
+ * as the insert itself; seq is the rowid, which sqlite3_last_insert_rowid gives. */
 static int sq_event_append(struct store *s, const char *kind, const char *subject,
                            const char *leaf, size_t leaf_len, int64_t *seq, struct dure_err *err)
 {
@@ -1177,15 +1211,10 @@ static int sq_event_append(struct store *s, const char *kind, const char *subjec
     bind_text(st, 1, kind);
     bind_text(st, 2, subject);
     sqlite3_bind_blob(st, 3, leaf, (int)leaf_len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int out = 0;
-    if (rc == SQLITE_ROW) {
-        if (seq != NULL)
-            *seq = sqlite3_column_int64(st, 0);
-    } else {
-        out = db_error(q, err, "append event");
-    }
-    sqlite3_reset(st);
+    int out = step_done(q, st, err, "append event");
+    /* seq is the INTEGER PRIMARY KEY, so the rowid of this connection's last insert. */
+    if (out == 0 && seq != NULL)
+        *seq = sqlite3_last_insert_rowid(q->db);
     return out;
 }
 
@@ -2512,6 +2541,9 @@ static const struct store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .savepoint_release = sq_savepoint_release,
+    .savepoint_rollback = sq_savepoint_rollback,
     .backup = sq_backup,
     .building_upsert = sq_building_upsert,
     .building_update = sq_building_update,

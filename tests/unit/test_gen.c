@@ -173,7 +173,8 @@ struct fixture {
 
 static void path_in(char *out, size_t n, const char *dir, const char *file)
 {
-    snprintf(out, n, "%s/%s", dir, file);
+    int len = snprintf(out, n, "%s/%s", dir, file);
+    assert_true(len > 0 && (size_t)len < n);
 }
 
 static void generate(const char *dir, uint64_t seed, double scale, struct gen_summary *sum)

@@ -1114,9 +1114,94 @@ static void test_verify_rejects(void **state)
     assert_int_equal(h.count, TLOG_MAX_SIZE);
 }
 
+/* Chunks of 2^k leaves hashed on their own and joined (tlog_hasher_add_subtree for whole
+ * chunks, tlog_hasher_add_hasher for the last, partial one) give the hasher of all the leaves,
+ * as ledger_verify relies on when it spreads the leaves over threads. */
+static void test_hasher_join_chunks(void **state)
+{
+    uint8_t leaves[300][HS];
+    struct dure_err err;
+    (void)state;
+    for (size_t i = 0; i < 300; i++) {
+        unsigned char b[8];
+        memcpy(b, &i, sizeof(b) < sizeof(i) ? sizeof(b) : sizeof(i));
+        tlog_leaf_hash(b, sizeof(b), leaves[i]);
+    }
+    for (uint64_t n = 0; n <= 300; n++) {
+        struct tlog_hasher whole;
+        uint8_t want[HS];
+        tlog_hasher_init(&whole);
+        for (uint64_t i = 0; i < n; i++)
+            assert_int_equal(tlog_hasher_add(&whole, leaves[i], &err), 0);
+        tlog_hasher_root(&whole, want);
+        for (unsigned k = 0; k <= 6; k++) {
+            struct tlog_hasher all, part;
+            uint8_t got[HS], sub[HS];
+            uint64_t chunk = (uint64_t)1 << k, at = 0;
+            tlog_hasher_init(&all);
+            for (; at + chunk <= n; at += chunk) {
+                tlog_hasher_init(&part);
+                for (uint64_t i = at; i < at + chunk; i++)
+                    assert_int_equal(tlog_hasher_add(&part, leaves[i], &err), 0);
+                tlog_hasher_root(&part, sub);
+                assert_int_equal(tlog_hasher_add_subtree(&all, k, sub, &err), 0);
+            }
+            tlog_hasher_init(&part);
+            for (uint64_t i = at; i < n; i++)
+                assert_int_equal(tlog_hasher_add(&part, leaves[i], &err), 0);
+            assert_int_equal(tlog_hasher_add_hasher(&all, &part, &err), 0);
+            assert_int_equal(all.count, n);
+            assert_int_equal(all.depth, whole.depth);
+            tlog_hasher_root(&all, got);
+            assert_memory_equal(got, want, HS);
+            /* Adding continues as if the leaves had come one by one. */
+            if (n < 300) {
+                struct tlog_hasher more = whole;
+                assert_int_equal(tlog_hasher_add(&all, leaves[n], &err), 0);
+                assert_int_equal(tlog_hasher_add(&more, leaves[n], &err), 0);
+                tlog_hasher_root(&all, got);
+                tlog_hasher_root(&more, want);
+                assert_memory_equal(got, want, HS);
+                tlog_hasher_root(&whole, want);
+            }
+        }
+    }
+}
+
+static void test_hasher_join_rejects(void **state)
+{
+    struct tlog_hasher h, tail;
+    struct dure_err err;
+    uint8_t a[HS] = {1};
+    (void)state;
+    /* A subtree of 4 leaves cannot start at leaf 2, nor 3 leaves join after 1. */
+    tlog_hasher_init(&h);
+    assert_int_equal(tlog_hasher_add(&h, a, &err), 0);
+    assert_int_equal(tlog_hasher_add(&h, a, &err), 0);
+    assert_int_equal(tlog_hasher_add_subtree(&h, 2, a, &err), DURE_EINVAL);
+    assert_int_equal(tlog_hasher_add_subtree(&h, 64, a, &err), DURE_EINVAL);
+    assert_int_equal(h.count, 2);
+    tlog_hasher_init(&h);
+    assert_int_equal(tlog_hasher_add(&h, a, &err), 0);
+    tlog_hasher_init(&tail);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tlog_hasher_add(&tail, a, &err), 0);
+    assert_int_equal(tlog_hasher_add_hasher(&h, &tail, &err), DURE_EINVAL);
+    assert_int_equal(h.count, 1);
+    /* An empty tail joins anything; nothing joins past TLOG_MAX_SIZE. */
+    tlog_hasher_init(&tail);
+    assert_int_equal(tlog_hasher_add_hasher(&h, &tail, &err), 0);
+    assert_int_equal(h.count, 1);
+    tlog_hasher_init(&h);
+    assert_int_equal(tlog_hasher_add_subtree(&h, 63, a, &err), 0);
+    assert_int_equal(h.count, TLOG_MAX_SIZE);
+    assert_int_equal(tlog_hasher_add_subtree(&h, 0, a, &err), DURE_ETOOBIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hasher_join_chunks),  cmocka_unit_test(test_hasher_join_rejects),
         cmocka_unit_test(test_hasher_vectors),      cmocka_unit_test(test_golden_tree_8),
         cmocka_unit_test(test_published_inclusion), cmocka_unit_test(test_published_consistency),
         cmocka_unit_test(test_derived_proofs),      cmocka_unit_test(test_inclusion_probes),
