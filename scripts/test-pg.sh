@@ -25,7 +25,7 @@ URL=$(scripts/pg.sh start "$PG_DIR")
 echo "== PostgreSQL test cluster at $URL"
 
 echo "== store unit tests on PostgreSQL ($BUILD)"
-(cd "$BUILD" && DURE_TEST_PG_URL="$URL" ctest --output-on-failure -R store_pg)
+(cd "$BUILD" && DURE_TEST_PG_URL="$URL" ctest --output-on-failure -j1 -R "store_pg|pool_store")
 
 # The API fixtures choose their database from $DURE_TEST_DB_URL (SQLite when unset).
 echo "== CLI and API tests on PostgreSQL ($BUILD)"

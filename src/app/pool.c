@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -508,9 +510,12 @@ out:
     return rc;
 }
 
-int pool_upload(struct app *app, const struct principal *actor, const char *kind, const char *firm,
-                const char *path, const char *filename, import_progress_fn progress,
-                void *progress_ctx, struct pool_result *res, struct dure_err *err)
+/* pool_upload in a transaction of its own (grouped = 0) or in a savepoint of the caller's open
+ * transaction (grouped = 1). */
+static int upload_one(struct app *app, const struct principal *actor, const char *kind,
+                      const char *firm, const char *path, const char *filename, int grouped,
+                      import_progress_fn progress, void *progress_ctx, struct pool_result *res,
+                      struct dure_err *err)
 {
     struct store *s = NULL;
     struct pool_reader *rd = NULL;
@@ -564,7 +569,7 @@ int pool_upload(struct app *app, const struct principal *actor, const char *kind
             goto out;
         str_copy(u->format, "csv", sizeof(u->format));
     }
-    if ((rc = store_begin(s, err)) != 0)
+    if ((rc = grouped ? store_savepoint(s, err) : store_begin(s, err)) != 0)
         goto out;
     in_tx = 1;
     if (u->firm[0] != '\0') {
@@ -594,14 +599,130 @@ out:
                           res->nerrors + res->errors_dropped == 1 ? "" : "s");
     if (in_tx) {
         if (rc == 0)
-            rc = store_commit(s, err);
-        if (rc != 0)
-            store_rollback(s);
+            rc = grouped ? store_savepoint_release(s, err) : store_commit(s, err);
+        if (rc != 0) {
+            if (grouped)
+                store_savepoint_rollback(s);
+            else
+                store_rollback(s);
+        }
     }
     if (rc != 0)
         u->id = 0;
     pool_reader_close(rd);
     csv_close(csv);
+    return rc;
+}
+
+int pool_upload(struct app *app, const struct principal *actor, const char *kind, const char *firm,
+                const char *path, const char *filename, import_progress_fn progress,
+                void *progress_ctx, struct pool_result *res, struct dure_err *err)
+{
+    return upload_one(app, actor, kind, firm, path, filename, 0, progress, progress_ctx, res, err);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* pool_upload_files: the progress of one file as progress of them all. */
+struct files_progress {
+    import_progress_fn fn;
+    void *ctx;
+    uint64_t before, total;
+};
+
+static void files_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct files_progress *fp = ctx;
+    (void)total;
+    fp->fn(fp->ctx, fp->before + done, fp->total);
+}
+
+/* Report files [from, to) once their group is final: a failed commit fails them all. */
+static void files_settle(struct pool_file *files, size_t from, size_t to, int commit_rc,
+                         const struct dure_err *commit_err, pool_file_done_fn done, void *ctx)
+{
+    for (size_t i = from; i < to; i++) {
+        struct pool_file *f = &files[i];
+        if (commit_rc != 0 && f->rc == 0 && !f->res.already) {
+            f->rc = commit_rc;
+            f->err = *commit_err;
+            f->res.upload.id = 0;
+        }
+        if (done != NULL)
+            done(ctx, i, f);
+    }
+}
+
+int pool_upload_files(struct app *app, const struct principal *actor, const char *kind,
+                      struct pool_file *files, size_t n, import_progress_fn progress,
+                      void *progress_ctx, pool_file_done_fn done, void *done_ctx,
+                      struct dure_err *err)
+{
+    struct store *s = NULL;
+    struct files_progress fp = {progress, progress_ctx, 0, 0};
+    size_t first = 0;   /* the first file of the open group */
+    uint64_t rows = 0;  /* rows stored in the open group */
+    double began = 0;   /* when it began */
+    int in_tx = 0, rc = 0;
+    struct dure_err cerr;
+    dure_err_clear(&cerr);
+
+    if ((rc = app_store(app, &s, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(files[i].path, &st) == 0 && st.st_size > 0)
+            fp.total += (uint64_t)st.st_size;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pool_file *f = &files[i];
+        struct stat st;
+        dure_err_clear(&f->err);
+        if (!in_tx) {
+            if ((rc = store_begin(s, err)) != 0) {
+                /* Nothing more can be stored: the rest fail with the reason. */
+                for (size_t k = i; k < n; k++) {
+                    files[k].rc = rc;
+                    files[k].err = *err;
+                    memset(&files[k].res, 0, sizeof(files[k].res));
+                    files[k].res.event_seq = -1;
+                }
+                files_settle(files, i, n, 0, err, done, done_ctx);
+                break;
+            }
+            in_tx = 1;
+            first = i;
+            rows = 0;
+            began = now_s();
+        }
+        f->rc = upload_one(app, actor, kind, f->firm, f->path, f->filename, 1,
+                           progress != NULL ? files_progress : NULL, &fp, &f->res, &f->err);
+        if (f->rc == 0 && !f->res.already)
+            rows += f->res.upload.rows;
+        if (stat(f->path, &st) == 0 && st.st_size > 0)
+            fp.before += (uint64_t)st.st_size;
+        if (progress != NULL)
+            progress(progress_ctx, fp.before, fp.total);
+        /* After a store error the transaction may be gone: end the group here, and if the
+         * commit fails, every file of it says so. */
+        if (rows >= POOL_GROUP_ROWS || now_s() - began >= POOL_GROUP_SECONDS || i + 1 == n ||
+            f->rc == DURE_ESTORE) {
+            int crc = store_commit(s, &cerr);
+            if (crc != 0)
+                store_rollback(s);
+            in_tx = 0;
+            files_settle(files, first, i + 1, crc, &cerr, done, done_ctx);
+        }
+    }
+    if (in_tx) {
+        store_rollback(s);
+        in_tx = 0;
+    }
     return rc;
 }
 

@@ -43,6 +43,40 @@ int pool_upload(struct app *app, const struct principal *actor, const char *kind
                 import_progress_fn progress, void *progress_ctx, struct pool_result *res,
                 struct dure_err *err);
 
+/* One file of pool_upload_files: path, filename and firm in (as for pool_upload), the outcome
+ * out (rc and err as pool_upload returns them; res to be freed with pool_result_cleanup). */
+struct pool_file {
+    const char *path, *filename, *firm;
+    int rc;
+    struct dure_err err;
+    struct pool_result res;
+};
+
+/* Called for each file, in order, once its outcome is final. */
+typedef void (*pool_file_done_fn)(void *ctx, size_t index, struct pool_file *file);
+
+/* pool_upload_files commits the files stored so far once they hold POOL_GROUP_ROWS rows or
+ * the group has been open POOL_GROUP_SECONDS, whichever comes first: the write lock (SQLite's,
+ * or the writer lock on PostgreSQL) is never held much longer, so a server on the same
+ * database waits at most about that long to write (its lock timeout is 5 s). */
+#define POOL_GROUP_ROWS 100000
+#define POOL_GROUP_SECONDS 2.0
+
+/* Upload many files (the CLI's import of a year of member files), each exactly as pool_upload
+ * would: all of it or none of it, every error listed, the same file twice recognised. They are
+ * stored in groups, each group one write transaction and each file a savepoint in it, so that
+ * the pages a file's invoices share with the next files' (the approval-number index above all)
+ * are written once per group rather than once per file; a bad file rolls back to its savepoint
+ * and leaves its group alone. A group commits once it holds POOL_GROUP_ROWS rows or has been
+ * open POOL_GROUP_SECONDS (a file is never split), and done then hears about each of its
+ * files: until then nothing of them is visible or durable, and a crash loses the open group
+ * whole (never part of a file). progress sees the bytes of all files.
+ * Returns 0, or the error that stopped it before the end (every file still hears from done). */
+int pool_upload_files(struct app *app, const struct principal *actor, const char *kind,
+                      struct pool_file *files, size_t n, import_progress_fn progress,
+                      void *progress_ctx, pool_file_done_fn done, void *done_ctx,
+                      struct dure_err *err);
+
 /* The firm's live uploads (members: their own firms only). *items owned. */
 int pool_uploads(struct app *app, const struct principal *actor, const char *firm,
                  struct pool_upload **items, size_t *n, struct dure_err *err);

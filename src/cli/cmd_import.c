@@ -3,6 +3,7 @@
  * terminal and every rejected row listed. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,70 +120,113 @@ static void print_pool_json(const struct pool_result *res, const char *path, int
     json_decref(o);
 }
 
-/* dure import invoices|kpis FILE...: members' data into the pool. */
+struct pool_report {
+    const struct cli_common *c;
+    int quiet;
+    struct progress *prog;
+    int failures;
+};
+
+/* One file's outcome, once its group of files is committed. */
+static void report_file(void *ctx, size_t index, struct pool_file *f)
+{
+    struct pool_report *r = ctx;
+    const struct pool_result *res = &f->res;
+    const char *path = f->path;
+    (void)index;
+    if (r->prog->drawn) {
+        /* The next draw puts the bar back under the lines printed here. */
+        fputs("\r\033[K", stderr);
+        r->prog->drawn = 0;
+    }
+    if (r->c->json)
+        print_pool_json(res, path, f->rc == 0);
+    if (f->rc == DURE_EUNPROCESSABLE && !r->c->json)
+        for (size_t k = 0; k < res->nerrors; k++) {
+            const struct import_error *e = &res->errors[k];
+            if (e->column > 0)
+                fprintf(stderr, "%s:%llu:%zu: %s\n", path, (unsigned long long)e->line,
+                        e->column, e->message);
+            else
+                fprintf(stderr, "%s:%llu: %s\n", path, (unsigned long long)e->line, e->message);
+        }
+    if (f->rc == 0 && !r->c->json && !r->quiet) {
+        const struct pool_upload *u = &res->upload;
+        if (res->already)
+            printf("dure: %s was already uploaded (upload %lld); nothing changed\n", path,
+                   (long long)u->id);
+        else
+            printf("dure: %s: upload %lld (%s), %lld rows: %lld new, %lld linked, %lld "
+                   "unchanged, %lld conflicts\n",
+                   path, (long long)u->id, u->format, (long long)u->rows,
+                   (long long)u->new_records, (long long)u->linked, (long long)u->unchanged,
+                   (long long)u->conflicts);
+        fflush(stdout);
+        for (size_t k = 0; k < res->nconflicts; k++)
+            fprintf(stderr, "%s:%llu: conflict: 승인번호 %s: %s\n", path,
+                    (unsigned long long)res->conflicts[k].line, res->conflicts[k].approval_no,
+                    res->conflicts[k].message);
+    }
+    if (f->rc != 0) {
+        cli_fail(&f->err);
+        r->failures++;
+    }
+    pool_result_cleanup(&f->res);
+}
+
+/* dure import invoices|kpis FILE...: members' data into the pool, the files stored in groups
+ * (pool_upload_files) and each reported once its group is committed. */
 static int import_pool(struct app *app, const char *kind, const char *firm, int nfiles,
                        char **files, const struct cli_common *c, int quiet)
 {
     struct principal cli;
     struct progress prog;
-    int failures = 0;
+    struct pool_report rep = {c, quiet, &prog, 0};
+    struct dure_err err;
+    char (*named)[BRN_SIZE] = NULL;
+    struct pool_file *todo = NULL;
+    size_t n = 0;
     auth_principal_cli(&cli);
+    dure_err_clear(&err);
+    todo = calloc((size_t)nfiles + 1, sizeof(*todo));
+    named = calloc((size_t)nfiles + 1, sizeof(*named));
+    if (todo == NULL || named == NULL) {
+        free(todo);
+        free(named);
+        dure_err_set(&err, DURE_ENOMEM, NULL);
+        cli_fail(&err);
+        return CLI_FAIL;
+    }
     for (int i = 0; i < nfiles; i++) {
-        struct pool_result res;
-        struct dure_err err;
-        char named[BRN_SIZE];
         const char *for_firm = firm;
-        dure_err_clear(&err);
         if (for_firm == NULL && strcmp(kind, "invoices") == 0) {
-            if (firm_from_name(files[i], named) != 0) {
+            if (firm_from_name(files[i], named[n]) != 0) {
                 cli_failf("%s: say the firm with --firm BRN (or name the file BRN_....csv)",
                           files[i]);
-                failures++;
+                rep.failures++;
                 continue;
             }
-            for_firm = named;
+            for_firm = named[n];
         }
-        memset(&prog, 0, sizeof(prog));
-        prog.enabled = !quiet && !c->json && isatty(STDERR_FILENO);
-        int rc = pool_upload(app, &cli, kind, for_firm, files[i], files[i], draw_progress, &prog,
-                             &res, &err);
-        if (prog.drawn)
-            fputc('\n', stderr);
-        if (c->json)
-            print_pool_json(&res, files[i], rc == 0);
-        if (rc == DURE_EUNPROCESSABLE && !c->json)
-            for (size_t k = 0; k < res.nerrors; k++) {
-                const struct import_error *e = &res.errors[k];
-                if (e->column > 0)
-                    fprintf(stderr, "%s:%llu:%zu: %s\n", files[i], (unsigned long long)e->line,
-                            e->column, e->message);
-                else
-                    fprintf(stderr, "%s:%llu: %s\n", files[i], (unsigned long long)e->line,
-                            e->message);
-            }
-        if (rc == 0 && !c->json && !quiet) {
-            const struct pool_upload *u = &res.upload;
-            if (res.already)
-                printf("dure: %s was already uploaded (upload %lld); nothing changed\n",
-                       files[i], (long long)u->id);
-            else
-                printf("dure: %s: upload %lld (%s), %lld rows: %lld new, %lld linked, %lld "
-                       "unchanged, %lld conflicts\n",
-                       files[i], (long long)u->id, u->format, (long long)u->rows,
-                       (long long)u->new_records, (long long)u->linked, (long long)u->unchanged,
-                       (long long)u->conflicts);
-            for (size_t k = 0; k < res.nconflicts; k++)
-                fprintf(stderr, "%s:%llu: conflict: 승인번호 %s: %s\n", files[i],
-                        (unsigned long long)res.conflicts[k].line, res.conflicts[k].approval_no,
-                        res.conflicts[k].message);
-        }
-        if (rc != 0) {
-            cli_fail(&err);
-            failures++;
-        }
-        pool_result_cleanup(&res);
+        todo[n].path = files[i];
+        todo[n].filename = files[i];
+        todo[n].firm = for_firm;
+        n++;
     }
-    return failures == 0 ? CLI_OK : CLI_FAIL;
+    memset(&prog, 0, sizeof(prog));
+    prog.enabled = !quiet && !c->json && isatty(STDERR_FILENO);
+    int rc = n > 0 ? pool_upload_files(app, &cli, kind, todo, n, draw_progress, &prog,
+                                       report_file, &rep, &err)
+                   : 0;
+    if (prog.drawn)
+        fputc('\n', stderr);
+    if (rc != 0 && rep.failures == 0) {
+        cli_fail(&err);
+        rep.failures++;
+    }
+    free(todo);
+    free(named);
+    return rep.failures == 0 ? CLI_OK : CLI_FAIL;
 }
 
 int cmd_import(int argc, char **argv)

@@ -328,12 +328,89 @@ static const char m0003_postgres[] = M0003_COMMON("BIGINT", "BYTEA") ";" M0003_R
 static const char m0004_sqlite[] = M0004_COMMON;
 static const char m0004_postgres[] = M0004_COMMON;
 
+/* 5: invoices by row number. Every invoice gets an id in the order it arrives, the line items
+ * are keyed by that id, and the approval number moves to a unique index of its own: an
+ * upload's invoices and items are then appended at the end of their trees instead of being
+ * written all over them (the keys of one firm's year are spread over the whole year), and
+ * only the compact approval-number index takes random inserts. The new columns come last on
+ * both engines (PostgreSQL adds them at the end), so that a row reads the same on both. */
+#define M0005_INDEXES                                                                              \
+    "CREATE UNIQUE INDEX invoices_approval ON invoices(approval_no);"                              \
+    "CREATE INDEX invoices_supplier ON invoices(supplier_brn, month, supply_krw, supplier_upload) " \
+    "WHERE supplier_upload IS NOT NULL;"                                                           \
+    "CREATE INDEX invoices_buyer ON invoices(buyer_brn, month, supplier_brn, supply_krw, "         \
+    "buyer_upload) WHERE buyer_upload IS NOT NULL;"
+#define M0005_INVOICE_COLS                                                                         \
+    "approval_no, written_on, month, issued_on, supplier_brn, supplier_branch, supplier_name, "    \
+    "buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, supply_krw, tax_krw, "            \
+    "tax_exempt, amended, kind, receipt, items_complete, supplier_upload, buyer_upload"
+#define M0005_ITEM_COLS "line, date, name, spec, qty_milli, unit_price_krw, supply_krw, tax_krw"
+static const char m0005_sqlite[] =
+    "CREATE TABLE invoices_v5 ("
+    "  approval_no TEXT NOT NULL,"
+    "  written_on TEXT NOT NULL,"
+    "  month TEXT NOT NULL,"
+    "  issued_on TEXT NOT NULL DEFAULT '',"
+    "  supplier_brn TEXT NOT NULL,"
+    "  supplier_branch TEXT NOT NULL DEFAULT '',"
+    "  supplier_name TEXT NOT NULL DEFAULT '',"
+    "  buyer_kind INTEGER NOT NULL DEFAULT 0,"
+    "  buyer_brn TEXT NOT NULL DEFAULT '',"
+    "  buyer_branch TEXT NOT NULL DEFAULT '',"
+    "  buyer_name TEXT NOT NULL DEFAULT '',"
+    "  total_krw INTEGER NOT NULL,"
+    "  supply_krw INTEGER NOT NULL,"
+    "  tax_krw INTEGER NOT NULL,"
+    "  tax_exempt INTEGER NOT NULL DEFAULT 0,"
+    "  amended INTEGER NOT NULL DEFAULT 0,"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  receipt INTEGER NOT NULL DEFAULT 0,"
+    "  items_complete INTEGER NOT NULL DEFAULT 0,"
+    "  supplier_upload INTEGER REFERENCES uploads(id),"
+    "  buyer_upload INTEGER REFERENCES uploads(id),"
+    "  id INTEGER PRIMARY KEY"
+    ");"
+    "INSERT INTO invoices_v5(" M0005_INVOICE_COLS ") SELECT " M0005_INVOICE_COLS
+    " FROM invoices ORDER BY approval_no;"
+    "CREATE TABLE invoice_items_v5 ("
+    "  line INTEGER NOT NULL,"
+    "  date TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  spec TEXT NOT NULL DEFAULT '',"
+    "  qty_milli INTEGER NOT NULL DEFAULT 0,"
+    "  unit_price_krw INTEGER NOT NULL DEFAULT 0,"
+    "  supply_krw INTEGER NOT NULL DEFAULT 0,"
+    "  tax_krw INTEGER NOT NULL DEFAULT 0,"
+    "  invoice_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (invoice_id, line)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO invoice_items_v5(invoice_id, " M0005_ITEM_COLS ") SELECT i.id, it.line, it.date, "
+    "it.name, it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "
+    "FROM invoice_items it JOIN invoices_v5 i ON i.approval_no = it.approval_no;"
+    "DROP TABLE invoice_items;"
+    "DROP TABLE invoices;"
+    "ALTER TABLE invoices_v5 RENAME TO invoices;"
+    "ALTER TABLE invoice_items_v5 RENAME TO invoice_items;" M0005_INDEXES;
+static const char m0005_postgres[] =
+    "ALTER TABLE invoice_items DROP CONSTRAINT invoice_items_pkey;"
+    "ALTER TABLE invoices DROP CONSTRAINT invoices_pkey;"
+    "ALTER TABLE invoices ADD COLUMN id BIGSERIAL PRIMARY KEY;"
+    "CREATE UNIQUE INDEX invoices_approval ON invoices(approval_no);"
+    "ALTER TABLE invoice_items ADD COLUMN invoice_id BIGINT;"
+    "UPDATE invoice_items it SET invoice_id = i.id FROM invoices i "
+    "WHERE i.approval_no = it.approval_no;"
+    "ALTER TABLE invoice_items DROP COLUMN approval_no;"
+    "ALTER TABLE invoice_items ALTER COLUMN invoice_id SET NOT NULL;"
+    "ALTER TABLE invoice_items ADD PRIMARY KEY (invoice_id, line);";
+
 static const struct store__migration migrations[] = {
     {1, "registry, member register, users, tokens, events", m0001_sqlite, m0001_postgres},
     {2, "data pool: uploads, invoices, kpis, consent, data uses, rollups", m0002_sqlite,
      m0002_postgres},
     {3, "ledger: tree nodes, checkpoints, witnesses, cosignatures", m0003_sqlite, m0003_postgres},
     {4, "pool: covering firm indexes for rollups", m0004_sqlite, m0004_postgres},
+    {5, "pool: invoices by row number, approval numbers in their own index", m0005_sqlite,
+     m0005_postgres},
 };
 
 const struct store__migration *store__migrations(size_t *n)

@@ -14,18 +14,20 @@
 #include "util/str.h"
 
 #define SQLITE_BUSY_TIMEOUT_MS 5000
-/* Page cache of a write transaction that stores invoices in bulk (KiB), at least: a list
- * export of 10,000 invoices dirties about 25,000 pages spread over the whole invoice tree, and
- * pages evicted dirty are written to the WAL twice. The memory map is off for that transaction:
+/* Page cache of a write transaction that stores invoices in bulk (KiB), at least: enough for
+ * the approval-number index of a full year's pool (about 20,000 pages for 2.3 million
+ * invoices), whose pages a group of uploads touches all over, plus the pages the group appends
+ * (pages evicted dirty are written to the WAL twice). The memory map is off for that transaction:
  * the pages an import reads are all over the file, and mapped they would count towards the
  * process's resident memory, a gigabyte for a large pool. Both are put back when it ends. */
-#define SQLITE_BULK_CACHE_KIB 65536
+#define SQLITE_BULK_CACHE_KIB 98304
 /* Checkpoints of a bulk transaction's WAL run on a helper thread (struct checkpointer): it is
  * woken when a commit leaves SQLITE_CKPT_FRAMES frames in the WAL (SQLite's own autocheckpoint
- * threshold), and a commit that leaves SQLITE_CKPT_WAIT_FRAMES waits for it to catch up, so
- * that the next transaction starts the WAL over and its size stays bounded. */
+ * threshold), and a commit that leaves SQLITE_CKPT_WAIT_FRAMES (256 MiB of WAL: several of the
+ * CLI's groups of uploads, each one commit) waits for it to catch up, so that the next
+ * transaction starts the WAL over and its size stays bounded. */
 #define SQLITE_CKPT_FRAMES 1000
-#define SQLITE_CKPT_WAIT_FRAMES 8000
+#define SQLITE_CKPT_WAIT_FRAMES 65536
 
 /* Every statement the driver runs; prepared on first use. */
 #define STMT_TABLE(X)                                                                              \
@@ -113,7 +115,7 @@
     X(UPLOAD_UNLINK_SUPPLIER, "UPDATE invoices SET supplier_upload = NULL WHERE supplier_upload = ?1") \
     X(UPLOAD_UNLINK_BUYER, "UPDATE invoices SET buyer_upload = NULL WHERE buyer_upload = ?1")      \
     X(INVOICE_ITEMS_ORPHANS,                                                                       \
-      "DELETE FROM invoice_items WHERE approval_no IN (SELECT approval_no FROM invoices "           \
+      "DELETE FROM invoice_items WHERE invoice_id IN (SELECT id FROM invoices "                    \
       "WHERE supplier_upload IS NULL AND buyer_upload IS NULL)")                                   \
     X(INVOICE_ORPHANS,                                                                             \
       "DELETE FROM invoices WHERE supplier_upload IS NULL AND buyer_upload IS NULL")               \
@@ -127,20 +129,20 @@
       "ON CONFLICT(approval_no) DO NOTHING")                                                       \
     X(INVOICE_GET_KEY,                                                                             \
       "SELECT written_on, supplier_brn, buyer_brn, total_krw, supply_krw, tax_krw, "               \
-      "items_complete, supplier_upload, buyer_upload FROM invoices WHERE approval_no = ?1")        \
-    X(INVOICE_LINK_SUPPLIER, "UPDATE invoices SET supplier_upload = ?2 WHERE approval_no = ?1")    \
-    X(INVOICE_LINK_BUYER, "UPDATE invoices SET buyer_upload = ?2 WHERE approval_no = ?1")          \
-    X(INVOICE_SET_COMPLETE, "UPDATE invoices SET items_complete = 1 WHERE approval_no = ?1")       \
-    X(INVOICE_ITEMS_CLEAR, "DELETE FROM invoice_items WHERE approval_no = ?1")                     \
+      "items_complete, supplier_upload, buyer_upload, id FROM invoices WHERE approval_no = ?1")    \
+    X(INVOICE_LINK_SUPPLIER, "UPDATE invoices SET supplier_upload = ?2 WHERE id = ?1")             \
+    X(INVOICE_LINK_BUYER, "UPDATE invoices SET buyer_upload = ?2 WHERE id = ?1")                   \
+    X(INVOICE_SET_COMPLETE, "UPDATE invoices SET items_complete = 1 WHERE id = ?1")                \
+    X(INVOICE_ITEMS_CLEAR, "DELETE FROM invoice_items WHERE invoice_id = ?1")                      \
     X(INVOICE_ITEM_INSERT,                                                                         \
-      "INSERT INTO invoice_items(approval_no, line, date, name, spec, qty_milli, "                 \
+      "INSERT INTO invoice_items(invoice_id, line, date, name, spec, qty_milli, "                  \
       "unit_price_krw, supply_krw, tax_krw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")          \
     X(INVOICE_LIST,                                                                                \
       "SELECT i.approval_no, i.written_on, i.issued_on, i.supplier_brn, i.supplier_branch, "       \
       "i.supplier_name, i.buyer_kind, i.buyer_brn, i.buyer_branch, i.buyer_name, i.total_krw, "    \
       "i.supply_krw, i.tax_krw, i.tax_exempt, i.amended, i.kind, i.receipt, i.items_complete, "    \
       "it.date, it.name, it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "     \
-      "FROM invoices i LEFT JOIN invoice_items it ON it.approval_no = i.approval_no AND it.line = 1 " \
+      "FROM invoices i LEFT JOIN invoice_items it ON it.invoice_id = i.id AND it.line = 1 "        \
       "WHERE ((?3 <> 1 AND i.supplier_brn = ?1 AND i.supplier_upload IS NOT NULL) "                \
       "    OR (?3 <> 0 AND i.buyer_brn = ?1 AND i.buyer_upload IS NOT NULL)) "                     \
       "AND (?2 IS NULL OR i.month = ?2) AND (?4 IS NULL OR i.approval_no > ?4) "                   \
@@ -1462,15 +1464,15 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_text(st, i, s, (int)strlen(s), SQLITE_STATIC);
 }
 
-static int insert_items(struct sqlite_store *q, const struct pool_invoice *inv,
-                            struct dure_err *err)
+static int insert_items(struct sqlite_store *q, sqlite3_int64 id, const struct pool_invoice *inv,
+                        struct dure_err *err)
 {
     for (size_t i = 0; i < inv->nitems; i++) {
         const struct pool_item *it = &inv->items[i];
         sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_ITEM_INSERT, err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_str(st, 1, inv->approval_no);
+        sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
         bind_str(st, 3, it->date);
         bind_str(st, 4, it->name);
@@ -1526,7 +1528,7 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
         return rc;
     if (sqlite3_changes(q->db) == 1) {
         *outcome = STORE_INVOICE_NEW;
-        return insert_items(q, inv, err);
+        return insert_items(q, sqlite3_last_insert_rowid(q->db), inv, err);
     }
 
     /* Known approval number: the same facts link this firm; different facts are a conflict. */
@@ -1546,6 +1548,7 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
             tax = sqlite3_column_int64(st, 5);
     int complete = sqlite3_column_int(st, 6);
     int linked = sqlite3_column_type(st, side == POOL_SIDE_ISSUED ? 7 : 8) != SQLITE_NULL;
+    sqlite3_int64 id = sqlite3_column_int64(st, 9);
     sqlite3_reset(st);
     const char *diff = strcmp(sup, inv->supplier_brn) != 0    ? "공급자사업자등록번호"
                        : strcmp(buy, inv->buyer_brn) != 0     ? "공급받는자사업자등록번호"
@@ -1567,7 +1570,7 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
                       err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_str(st, 1, inv->approval_no);
+        sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, upload_id);
         rc = step_done(q, st, err, "link invoice");
         if (rc != 0)
@@ -1578,15 +1581,15 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
         st = hot_stmt(q, STMT_INVOICE_ITEMS_CLEAR, err);
         if (st == NULL)
             return DURE_ESTORE;
-        bind_str(st, 1, inv->approval_no);
+        sqlite3_bind_int64(st, 1, id);
         rc = step_done(q, st, err, "replace items");
         if (rc == 0)
-            rc = insert_items(q, inv, err);
+            rc = insert_items(q, id, inv, err);
         if (rc == 0) {
             st = hot_stmt(q, STMT_INVOICE_SET_COMPLETE, err);
             if (st == NULL)
                 return DURE_ESTORE;
-            bind_str(st, 1, inv->approval_no);
+            sqlite3_bind_int64(st, 1, id);
             rc = step_done(q, st, err, "replace items");
         }
         if (rc == 0 && *outcome == STORE_INVOICE_UNCHANGED)

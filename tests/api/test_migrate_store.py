@@ -23,8 +23,8 @@ from test_ledger import cosign_line, parse_note, witness_key  # noqa: E402
 # What the copy carries, in the order of src/store/store.c, with the key that orders each.
 TABLES = [("buildings", "id"), ("firms", "brn"), ("members", "brn"), ("users", "id"),
           ("user_firms", "user_id, brn"), ("tokens", "id"), ("sessions", "hash"),
-          ("events", "seq"), ("uploads", "id"), ("invoices", "approval_no"),
-          ("invoice_items", "approval_no, line"), ("kpis", "brn, month"), ("consents", "brn"),
+          ("events", "seq"), ("uploads", "id"), ("invoices", "id"),
+          ("invoice_items", "invoice_id, line"), ("kpis", "brn, month"), ("consents", "brn"),
           ("data_uses", "id"), ("firm_months", "brn, month"), ("event_secrets", "seq"),
           ("tlog_nodes", "level, idx"), ("checkpoints", "size"), ("witnesses", "name"),
           ("cosignatures", "size, witness")]

@@ -894,6 +894,179 @@ static void exercise_pool(struct store *s, struct transcript *t)
     say(t, "upload 1 anew rc %d new id %d\n", rc, got.id > up3.id);
 }
 
+/* One invoice of the savepoint test: approval number no, supplier sup, buyer buy, one item. */
+static void make_sp_invoice(struct pool_invoice *v, struct pool_item *it, const char *no,
+                            const char *sup, const char *buy)
+{
+    memset(v, 0, sizeof(*v));
+    memset(it, 0, sizeof(*it));
+    str_copy(it->date, "2025-03-05", sizeof(it->date));
+    str_copy(it->name, no, sizeof(it->name));
+    it->supply_krw = 100;
+    str_copy(v->approval_no, no, sizeof(v->approval_no));
+    str_copy(v->written_on, "2025-03-05", sizeof(v->written_on));
+    str_copy(v->supplier_brn, sup, sizeof(v->supplier_brn));
+    str_copy(v->buyer_brn, buy, sizeof(v->buyer_brn));
+    v->total_krw = 110;
+    v->supply_krw = 100;
+    v->tax_krw = 10;
+    v->nitems = 1;
+    v->items = it;
+}
+
+/* Several uploads in one transaction, one savepoint each (the CLI's import of many files): a
+ * unit that failed, and so aborted the PostgreSQL transaction, is rolled back to its savepoint
+ * and the transaction goes on; the staging tables the session's first batch created inside it
+ * are created again by the next, statements prepared inside it stay prepared, the writer lock
+ * is kept, and a TRUNCATE of the staging tables that it rolled back (bringing back the rows of
+ * the batch before) does not leak into the next batch. */
+static void savepoints_keep_the_good_units(void **state)
+{
+    NEED_PG(state);
+    struct store *s = *state;
+    struct dure_err err;
+    struct firm f;
+    struct user u;
+    struct pool_upload u1, u2, u3;
+    struct pool_invoice v[2];
+    struct pool_item it[2];
+    enum store_invoice_outcome out[2];
+    char why[2][STORE_INVOICE_WHY_SIZE];
+    const char *sup = "1018100340", *buy = "1248100998", *big = "1058100006";
+    enum { BIG = 2100 }; /* more staged rows than the driver DELETEs before it TRUNCATEs */
+    struct pool_invoice *bv = calloc(BIG, sizeof(*bv));
+    struct pool_item *bi = calloc(BIG, sizeof(*bi));
+    enum store_invoice_outcome *bo = calloc(BIG, sizeof(*bo));
+    char(*bw)[STORE_INVOICE_WHY_SIZE] = calloc(BIG, sizeof(*bw));
+    char no[32];
+    int changed = 0;
+    assert_true(bv != NULL && bi != NULL && bo != NULL && bw != NULL);
+
+    assert_int_equal(store_savepoint(s, &err), DURE_ESTORE); /* no transaction */
+    make_firm(&f, sup, "가나전자", "26", 0, 5);
+    assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+    make_firm(&f, buy, "(주)한빛테크", "26", 0, 5);
+    assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+    make_firm(&f, big, "다라정밀", "26", 0, 5);
+    assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+    memset(&u, 0, sizeof(u));
+    str_copy(u.username, "kim", sizeof(u.username));
+    str_copy(u.password_hash, "x", sizeof(u.password_hash));
+    str_copy(u.created_at, "2026-01-01T00:00:00Z", sizeof(u.created_at));
+    assert_int_equal(store_begin(s, &err), 0);
+
+    /* 1: the session's first batch (it creates the staging tables), then a failure: rolled
+     * back, the transaction is usable again. */
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u1, sup, "invoices", "aa11");
+    assert_int_equal(store_upload_create(s, &u1, &err), 0);
+    make_sp_invoice(&v[0], &it[0], "202503054100000000000001", sup, buy);
+    make_sp_invoice(&v[1], &it[1], "202503054100000000000002", sup, buy);
+    assert_int_equal(store_invoice_put_batch(s, u1.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
+                     0);
+    assert_int_equal(store_user_create(s, &u, &err), 0);
+    assert_int_equal(store_user_create(s, &u, &err), DURE_ECONFLICT);
+    store_savepoint_rollback(s);
+
+    /* 1b: a big file, then a file whose batch TRUNCATEs the staging tables and fails. */
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u1, big, "invoices", "cc33");
+    assert_int_equal(store_upload_create(s, &u1, &err), 0);
+    for (int i = 0; i < BIG; i++) {
+        snprintf(no, sizeof(no), "2025030542%014d", i);
+        make_sp_invoice(&bv[i], &bi[i], no, big, buy);
+    }
+    assert_int_equal(
+        store_invoice_put_batch(s, u1.id, big, POOL_SIDE_ISSUED, bv, BIG, bo, bw, &err), 0);
+    assert_int_equal(store_savepoint_release(s, &err), 0);
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u1, sup, "invoices", "dd44");
+    assert_int_equal(store_upload_create(s, &u1, &err), 0);
+    assert_int_equal(store_invoice_put_batch(s, u1.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
+                     0);
+    assert_int_equal(store_user_create(s, &u, &err), 0);
+    assert_int_equal(store_user_create(s, &u, &err), DURE_ECONFLICT);
+    store_savepoint_rollback(s);
+
+    /* 2: the same file again, and a new invoice: all new, as if unit 1 never happened. */
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u2, sup, "invoices", "aa11");
+    assert_int_equal(store_upload_create(s, &u2, &err), 0);
+    make_sp_invoice(&v[1], &it[1], "202503054100000000000003", sup, buy);
+    assert_int_equal(store_invoice_put_batch(s, u2.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
+                     0);
+    assert_int_equal(out[0], STORE_INVOICE_NEW);
+    assert_int_equal(out[1], STORE_INVOICE_NEW);
+    assert_int_equal(store_savepoint_release(s, &err), 0);
+
+    /* 3: the buyer's file links the first invoice and brings a new one. */
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u3, buy, "invoices", "bb22");
+    assert_int_equal(store_upload_create(s, &u3, &err), 0);
+    make_sp_invoice(&v[1], &it[1], "202503054100000000000004", sup, buy);
+    assert_int_equal(
+        store_invoice_put_batch(s, u3.id, buy, POOL_SIDE_RECEIVED, v, 2, out, why, &err), 0);
+    assert_int_equal(out[0], STORE_INVOICE_LINKED);
+    assert_int_equal(out[1], STORE_INVOICE_NEW);
+    str_copy(u.username, "lee", sizeof(u.username)); /* prepared in unit 1, rolled back there */
+    assert_int_equal(store_user_create(s, &u, &err), 0);
+    assert_int_equal(store_savepoint_release(s, &err), 0);
+    /* The writer lock is still this transaction's. */
+    assert_int_equal(pg_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND granted"),
+                     1);
+    assert_int_equal(store_commit(s, &err), 0);
+
+    assert_int_equal(pg_scalar("SELECT count(*) FROM uploads"), 3);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM users WHERE username = 'kim'"), 0);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM users WHERE username = 'lee'"), 1);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoices"), 3 + BIG);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoices WHERE approval_no = "
+                               "'202503054100000000000002'"),
+                     0);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoices WHERE supplier_upload IS NOT NULL "
+                               "AND buyer_upload IS NOT NULL"),
+                     1);
+    /* Every item belongs to its own invoice, found by the row id. */
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoice_items it JOIN invoices i "
+                               "ON i.id = it.invoice_id AND it.name = i.approval_no"),
+                     3 + BIG);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoice_items"), 3 + BIG);
+
+    /* Each firm lists the invoices it brought, each with its own first item. */
+    const char *firms[] = {sup, buy};
+    const char *last[] = {"202503054100000000000003", "202503054100000000000004"};
+    for (int k = 0; k < 2; k++) {
+        struct invoice_filter fl = {.firm = firms[k], .side = -1, .limit = 100};
+        struct pool_invoice *items = NULL;
+        size_t n = 0;
+        assert_int_equal(store_invoice_list(s, &fl, &items, &n, &err), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(items[0].approval_no, "202503054100000000000001");
+        assert_string_equal(items[1].approval_no, last[k]);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(items[i].nitems, 1);
+            assert_string_equal(items[i].items[0].name, items[i].approval_no);
+        }
+        store_invoices_free(items, n);
+    }
+
+    /* Deleting the supplier's upload keeps the linked invoice (the buyer holds it) with its
+     * item, and removes the other one with its item. */
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_upload_delete(s, u2.id, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoices"), 2 + BIG);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoice_items it JOIN invoices i "
+                               "ON i.id = it.invoice_id AND it.name = i.approval_no"),
+                     2 + BIG);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM invoice_items"), 2 + BIG);
+    free(bw);
+    free(bo);
+    free(bi);
+    free(bv);
+}
+
 /* Append each scanned event's number and length; stop after stop_at when >= 0. */
 struct scan_ctx {
     struct transcript *t;
@@ -1419,6 +1592,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(backup_points_to_pg_dump, setup, teardown),
         cmocka_unit_test_setup_teardown(commit_after_an_error_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(savepoints_keep_the_good_units, setup, teardown),
         cmocka_unit_test_setup_teardown(a_dropped_connection_is_reopened, setup, teardown),
         cmocka_unit_test(unreachable_server_is_a_clear_error_without_the_password),
         cmocka_unit_test_setup_teardown(same_transcript_as_sqlite, setup_bare, teardown),

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`dure import invoices` of many files at once: the files are stored in groups (one transaction
+per group, one savepoint per file), yet each file is still all or nothing, reported in order,
+and the same file twice is recognised, inside one run as across runs."""
+
+import json
+
+from conftest import sql_scalar
+from test_pool_kill import big_issued_list
+
+
+def issued_list(path, firm, rows, block):
+    """big_issued_list with approval numbers of its own (the middle block says which file)."""
+    big_issued_list(path, firm, rows)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("-41000000-", "-%08d-" % (42000000 + block)))
+
+
+def bad_copy(src, dst):
+    """src with 공급가액 + 세액 != 합계금액 on its last row: the whole file must be refused."""
+    with open(src, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    cells = lines[-1].split(",")
+    cells[14] = str(int(cells[14]) + 1)  # 합계금액
+    lines[-1] = ",".join(cells)
+    with open(dst, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def test_many_files_each_all_or_nothing(generated, fresh_db):
+    db = fresh_db.db
+    fresh_db.cli("init")
+    fresh_db.cli("import", "buildings", generated.buildings_csv)
+    fresh_db.cli("import", "firms", generated.firms_csv)
+    firms = generated.member_brns()[:3]
+    paths = []
+    for i, firm in enumerate(firms):
+        p = fresh_db.path("%s_issued.csv" % firm)
+        issued_list(p, firm, 300 + i, i)
+        paths.append(p)
+    # The middle file goes bad on its last line, after its other rows are stored in the group.
+    bad_lines = bad_copy(paths[1], paths[1])
+    events = sql_scalar(db, "SELECT count(*) FROM events")
+
+    p = fresh_db.cli("import", "invoices", paths[0], paths[1], paths[2], paths[0], "--json",
+                     check=False)
+    assert p.returncode == 1, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["file"] for o in out] == [paths[0], paths[1], paths[2], paths[0]]
+    assert [o["ok"] for o in out] == [True, False, True, True]
+    assert out[0]["new"] == 300 and out[2]["new"] == 302
+    assert out[3]["already"] and out[3]["upload"] == out[0]["upload"]
+    assert out[1]["upload"] == 0
+    assert [(e["line"], e["column"]) for e in out[1]["errors"]] == [(bad_lines, 15)]
+
+    # Exactly the two good files are stored, with one event each, and the log verifies.
+    assert sql_scalar(db, "SELECT count(*) FROM uploads") == 2
+    assert sql_scalar(db, "SELECT count(*) FROM invoices") == 602
+    assert sql_scalar(db, "SELECT count(*) FROM invoice_items") == 602
+    assert sql_scalar(db, "SELECT count(*) FROM events") == events + 2
+    assert sql_scalar(db, "SELECT count(DISTINCT invoice_id) FROM invoice_items") == 602
+    assert fresh_db.cli("ledger", "verify").returncode == 0
+
+    # Text mode names the bad file's line and column; the good ones say they were there before.
+    p = fresh_db.cli("import", "invoices", *paths, check=False)
+    assert p.returncode == 1
+    assert "%s:%d:15:" % (paths[1], bad_lines) in p.stderr, p.stderr
+    assert p.stdout.count("was already uploaded") == 2, p.stdout
+    assert sql_scalar(db, "SELECT count(*) FROM uploads") == 2
