@@ -70,7 +70,9 @@ void ledger_receipt_cleanup(struct ledger_receipt *r);
 
 /* Recompute every hash from the stored leaves and check the stored tree and the latest
  * checkpoint's signature and root. On a mismatch returns DURE_ECONFLICT with *bad_index (OUT)
- * the first leaf that differs (a leaf edited, removed or reordered). *checked (OUT) leaves. */
+ * the first leaf that differs (a leaf edited, removed or reordered). *checked (OUT) leaves.
+ * The leaves are read and hashed in chunks on one thread per CPU, each with its own store
+ * connection from app. */
 int ledger_verify(struct app *app, int64_t *checked, int64_t *bad_index, struct dure_err *err);
 
 /* Register (admins) a witness by its cosignature/v1 verifier key; recorded as an event. */
