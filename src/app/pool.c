@@ -6,6 +6,7 @@
  * committed. */
 #include "app/pool.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +286,177 @@ static int batch_add(struct store *s, struct invoice_batch *b, const struct pool
     return 0;
 }
 
-static int ingest_invoices(struct store *s, struct pool_reader *rd, struct pool_result *res,
+/* ---- reading ahead (pool_upload_files) ---- */
+
+/* While one file is stored, a helper thread hashes and parses the next ones: the parse is a
+ * third of an import's work and needs no database, so on a machine with a second CPU it runs
+ * beside the writer. A file of more than POOL_AHEAD_ROWS records is only hashed ahead and then
+ * read by the writer as pool_upload reads it, which keeps the memory bounded. */
+#define POOL_AHEAD_FILES 2
+#define POOL_AHEAD_ROWS 4096
+
+/* One record as pool_reader_next gave it: an invoice (its items at first_item in the file's
+ * items) or an error where it happened. */
+struct ahead_rec {
+    int rc;
+    int failed;
+    uint64_t line;
+    size_t column;
+    char *msg;
+    struct pool_invoice inv;
+    size_t first_item;
+};
+
+/* A file read ahead: its hash, and when parsed = 1, every record of it in order. */
+struct ahead {
+    int ready;
+    int sha_rc;
+    struct dure_err sha_err;
+    char sha256[65];
+    int parsed;
+    char format[24];
+    uint64_t bytes_total;
+    struct ahead_rec *recs;
+    size_t nrecs, recs_cap;
+    struct pool_item *items;
+    size_t nitems, items_cap;
+};
+
+static void ahead_free(struct ahead *a)
+{
+    for (size_t i = 0; i < a->nrecs; i++)
+        free(a->recs[i].msg);
+    free(a->recs);
+    free(a->items);
+    a->recs = NULL;
+    a->items = NULL;
+    a->nrecs = a->recs_cap = a->nitems = a->items_cap = 0;
+}
+
+/* Room for one more record and n more items; -1 when out of memory. */
+static int ahead_reserve(struct ahead *a, size_t n)
+{
+    if (a->nrecs == a->recs_cap) {
+        size_t cap = a->recs_cap ? 2 * a->recs_cap : 256;
+        struct ahead_rec *r = realloc(a->recs, cap * sizeof(*r));
+        if (r == NULL)
+            return -1;
+        a->recs = r;
+        a->recs_cap = cap;
+    }
+    if (n > a->items_cap - a->nitems) {
+        size_t cap = a->items_cap ? 2 * a->items_cap : 256;
+        while (cap - a->nitems < n)
+            cap *= 2;
+        struct pool_item *it = realloc(a->items, cap * sizeof(*it));
+        if (it == NULL)
+            return -1;
+        a->items = it;
+        a->items_cap = cap;
+    }
+    return 0;
+}
+
+/* Hash path and, when it is short enough, parse it whole into a. On the helper thread. */
+static void ahead_read(const char *path, struct ahead *a)
+{
+    struct pool_reader *rd = NULL;
+    struct dure_err e;
+    a->sha_rc = file_sha256(path, a->sha256, &a->sha_err);
+    if (a->sha_rc != 0 || pool_reader_open(path, POOL_FMT_AUTO, &rd, &e) != 0)
+        return; /* the writer opens it again and meets the error itself */
+    str_copy(a->format, pool_reader_format_name(rd), sizeof(a->format));
+    a->bytes_total = pool_reader_bytes_total(rd);
+    for (;;) {
+        struct pool_invoice inv;
+        int has = 0;
+        int rc = pool_reader_next(rd, &inv, &has, &e);
+        if (rc == 0 && !has) {
+            a->parsed = 1;
+            break;
+        }
+        if (a->nrecs == POOL_AHEAD_ROWS || ahead_reserve(a, rc == 0 ? inv.nitems : 0) != 0)
+            break;
+        struct ahead_rec *r = &a->recs[a->nrecs];
+        memset(r, 0, sizeof(*r));
+        r->rc = rc;
+        r->line = pool_reader_line(rd);
+        r->column = pool_reader_error_column(rd);
+        if (rc != 0) {
+            r->failed = pool_reader_failed(rd);
+            if ((r->msg = strdup(e.msg)) == NULL)
+                break;
+            a->nrecs++;
+            if (r->failed) {
+                a->parsed = 1;
+                break;
+            }
+            continue;
+        }
+        r->inv = inv;
+        r->inv.items = NULL;
+        r->first_item = a->nitems;
+        if (inv.nitems > 0)
+            memcpy(&a->items[a->nitems], inv.items, inv.nitems * sizeof(*inv.items));
+        a->nitems += inv.nitems;
+        a->nrecs++;
+    }
+    pool_reader_close(rd);
+    if (!a->parsed)
+        ahead_free(a);
+}
+
+/* Where ingest_invoices gets its records: a reader, or a file read ahead (a, from record at). */
+struct inv_source {
+    struct pool_reader *rd;
+    const struct ahead *a;
+    size_t at;
+    uint64_t line;
+    size_t column;
+    int failed;
+};
+
+static int source_next(struct inv_source *src, struct pool_invoice *inv, int *has,
+                       struct dure_err *e)
+{
+    if (src->a == NULL) {
+        int rc = pool_reader_next(src->rd, inv, has, e);
+        src->line = pool_reader_line(src->rd);
+        src->column = pool_reader_error_column(src->rd);
+        src->failed = rc != 0 && pool_reader_failed(src->rd);
+        return rc;
+    }
+    *has = 0;
+    if (src->at == src->a->nrecs)
+        return 0;
+    const struct ahead_rec *r = &src->a->recs[src->at++];
+    src->line = r->line;
+    src->column = r->column;
+    src->failed = r->failed;
+    if (r->rc != 0) {
+        dure_err_set(e, r->rc, "%s", r->msg);
+        return r->rc;
+    }
+    *inv = r->inv;
+    inv->items = r->inv.nitems > 0 ? &src->a->items[r->first_item] : NULL;
+    *has = 1;
+    return 0;
+}
+
+static void source_progress(const struct inv_source *src, import_progress_fn progress, void *pctx)
+{
+    if (progress == NULL)
+        return;
+    if (src->a == NULL)
+        progress(pctx, pool_reader_bytes_read(src->rd), pool_reader_bytes_total(src->rd));
+    else
+        progress(pctx,
+                 src->a->nrecs > 0 ? src->a->bytes_total * src->at / src->a->nrecs
+                                   : src->a->bytes_total,
+                 src->a->bytes_total);
+}
+
+static int ingest_invoices(struct store *s, struct inv_source *src, struct pool_result *res,
                            import_progress_fn progress, void *pctx, struct dure_err *err)
 {
     struct pool_upload *u = &res->upload;
@@ -296,39 +467,39 @@ static int ingest_invoices(struct store *s, struct pool_reader *rd, struct pool_
     if (rc != 0)
         return rc;
     for (;;) {
-        rc = pool_reader_next(rd, &inv, &has, &e);
+        rc = source_next(src, &inv, &has, &e);
         if (rc != 0) {
-            add_error(res, pool_reader_line(rd), pool_reader_error_column(rd), "", "%s", e.msg);
+            add_error(res, src->line, src->column, "", "%s", e.msg);
             rc = 0;
-            if (pool_reader_failed(rd))
+            if (src->failed)
                 break;
             continue;
         }
         if (!has)
             break;
         u->rows++;
-        if (progress != NULL && u->rows % POOL_PROGRESS_EVERY == 0)
-            progress(pctx, pool_reader_bytes_read(rd), pool_reader_bytes_total(rd));
+        if (u->rows % POOL_PROGRESS_EVERY == 0)
+            source_progress(src, progress, pctx);
         enum pool_side side;
         if (strcmp(inv.supplier_brn, u->firm) == 0) {
             side = POOL_SIDE_ISSUED;
         } else if (strcmp(inv.buyer_brn, u->firm) == 0) {
             side = POOL_SIDE_RECEIVED;
         } else {
-            add_error(res, pool_reader_line(rd), 0, "",
+            add_error(res, src->line, 0, "",
                       "neither 공급자 nor 공급받는자 is the uploading firm %s", u->firm);
             continue;
         }
         if (res->nerrors > 0 || res->errors_dropped > 0)
             continue; /* the file is rejected; only check the rest */
-        rc = batch_add(s, &batch, &inv, side, pool_reader_line(rd), res, err);
+        rc = batch_add(s, &batch, &inv, side, src->line, res, err);
         if (rc != 0)
             goto out;
     }
     if (res->nerrors == 0 && res->errors_dropped == 0)
         rc = batch_flush(s, &batch, res, err);
-    if (rc == 0 && progress != NULL)
-        progress(pctx, pool_reader_bytes_read(rd), pool_reader_bytes_total(rd));
+    if (rc == 0)
+        source_progress(src, progress, pctx);
 out:
     batch_cleanup(&batch);
     return rc;
@@ -514,9 +685,10 @@ out:
  * transaction (grouped = 1). */
 static int upload_one(struct app *app, const struct principal *actor, const char *kind,
                       const char *firm, const char *path, const char *filename, int grouped,
-                      import_progress_fn progress, void *progress_ctx, struct pool_result *res,
-                      struct dure_err *err)
+                      const struct ahead *a, import_progress_fn progress, void *progress_ctx,
+                      struct pool_result *res, struct dure_err *err)
 {
+    struct inv_source src;
     struct store *s = NULL;
     struct pool_reader *rd = NULL;
     struct csv_reader *csv = NULL;
@@ -537,7 +709,13 @@ static int upload_one(struct app *app, const struct principal *actor, const char
         if (rc != 0)
             return rc;
     }
-    if ((rc = file_sha256(path, u->sha256, err)) != 0)
+    if (a != NULL && a->sha_rc != 0) {
+        *err = a->sha_err;
+        return a->sha_rc;
+    }
+    if (a != NULL)
+        str_copy(u->sha256, a->sha256, sizeof(u->sha256));
+    else if ((rc = file_sha256(path, u->sha256, err)) != 0)
         return rc;
     if ((rc = app_store(app, &s, err)) != 0)
         return rc;
@@ -553,7 +731,11 @@ static int upload_one(struct app *app, const struct principal *actor, const char
     str_copy(u->actor, actor->actor, sizeof(u->actor));
     str_now_rfc3339(u->created_at, sizeof(u->created_at));
 
-    if (invoices) {
+    memset(&src, 0, sizeof(src));
+    if (invoices && a != NULL && a->parsed) {
+        src.a = a;
+        str_copy(u->format, a->format, sizeof(u->format));
+    } else if (invoices) {
         rc = pool_reader_open(path, POOL_FMT_AUTO, &rd, err);
         if (rc == DURE_EINVAL) {
             add_error(res, 1, 0, "", "%s", err->msg);
@@ -563,6 +745,7 @@ static int upload_one(struct app *app, const struct principal *actor, const char
         if (rc != 0)
             goto out;
         str_copy(u->format, pool_reader_format_name(rd), sizeof(u->format));
+        src.rd = rd;
     } else {
         rc = csv_open_file(path, NULL, &csv, err);
         if (rc != 0)
@@ -583,7 +766,7 @@ static int upload_one(struct app *app, const struct principal *actor, const char
     if ((rc = store_upload_create(s, u, err)) != 0)
         goto out;
     if (invoices)
-        rc = ingest_invoices(s, rd, res, progress, progress_ctx, err);
+        rc = ingest_invoices(s, &src, res, progress, progress_ctx, err);
     else
         rc = ingest_kpis(s, actor, csv, res, u->firm[0] != '\0' ? u->firm : NULL, progress,
                          progress_ctx, err);
@@ -618,7 +801,8 @@ int pool_upload(struct app *app, const struct principal *actor, const char *kind
                 const char *path, const char *filename, import_progress_fn progress,
                 void *progress_ctx, struct pool_result *res, struct dure_err *err)
 {
-    return upload_one(app, actor, kind, firm, path, filename, 0, progress, progress_ctx, res, err);
+    return upload_one(app, actor, kind, firm, path, filename, 0, NULL, progress, progress_ctx, res,
+                      err);
 }
 
 static double now_s(void)
@@ -658,6 +842,99 @@ static void files_settle(struct pool_file *files, size_t from, size_t to, int co
     }
 }
 
+/* The helper thread of pool_upload_files: files read ahead, at most POOL_AHEAD_FILES past the
+ * one being stored. */
+struct reader_ahead {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const struct pool_file *files;
+    struct ahead *slots;
+    size_t n;
+    size_t consumed; /* files the writer is done with */
+    int stop;
+};
+
+static void *reader_ahead_main(void *arg)
+{
+    struct reader_ahead *ra = arg;
+    for (size_t i = 0; i < ra->n; i++) {
+        pthread_mutex_lock(&ra->mu);
+        while (!ra->stop && i >= ra->consumed + POOL_AHEAD_FILES)
+            pthread_cond_wait(&ra->cv, &ra->mu);
+        int stop = ra->stop;
+        pthread_mutex_unlock(&ra->mu);
+        if (stop)
+            break;
+        ahead_read(ra->files[i].path, &ra->slots[i]);
+        pthread_mutex_lock(&ra->mu);
+        ra->slots[i].ready = 1;
+        pthread_cond_broadcast(&ra->cv);
+        pthread_mutex_unlock(&ra->mu);
+    }
+    return NULL;
+}
+
+/* Start reading files ahead; 0 when it could not (the writer then reads every file itself). */
+static int reader_ahead_start(struct reader_ahead *ra, const struct pool_file *files, size_t n)
+{
+    memset(ra, 0, sizeof(*ra));
+    ra->files = files;
+    ra->n = n;
+    if ((ra->slots = calloc(n, sizeof(*ra->slots))) == NULL)
+        return 0;
+    pthread_mutex_init(&ra->mu, NULL);
+    pthread_cond_init(&ra->cv, NULL);
+    if (pthread_create(&ra->thread, NULL, reader_ahead_main, ra) != 0) {
+        pthread_cond_destroy(&ra->cv);
+        pthread_mutex_destroy(&ra->mu);
+        free(ra->slots);
+        ra->slots = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* File i, once the helper has read it; NULL when nothing is read ahead. */
+static const struct ahead *reader_ahead_wait(struct reader_ahead *ra, size_t i)
+{
+    if (ra->slots == NULL)
+        return NULL;
+    pthread_mutex_lock(&ra->mu);
+    while (!ra->slots[i].ready)
+        pthread_cond_wait(&ra->cv, &ra->mu);
+    pthread_mutex_unlock(&ra->mu);
+    return &ra->slots[i];
+}
+
+/* The writer is done with file i: free what was read of it and let the helper go on. */
+static void reader_ahead_done(struct reader_ahead *ra, size_t i)
+{
+    if (ra->slots == NULL)
+        return;
+    ahead_free(&ra->slots[i]);
+    pthread_mutex_lock(&ra->mu);
+    ra->consumed = i + 1;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+}
+
+static void reader_ahead_stop(struct reader_ahead *ra)
+{
+    if (ra->slots == NULL)
+        return;
+    pthread_mutex_lock(&ra->mu);
+    ra->stop = 1;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+    pthread_join(ra->thread, NULL);
+    for (size_t i = 0; i < ra->n; i++)
+        ahead_free(&ra->slots[i]);
+    free(ra->slots);
+    pthread_cond_destroy(&ra->cv);
+    pthread_mutex_destroy(&ra->mu);
+}
+
 int pool_upload_files(struct app *app, const struct principal *actor, const char *kind,
                       struct pool_file *files, size_t n, import_progress_fn progress,
                       void *progress_ctx, pool_file_done_fn done, void *done_ctx,
@@ -665,12 +942,14 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
 {
     struct store *s = NULL;
     struct files_progress fp = {progress, progress_ctx, 0, 0};
+    struct reader_ahead ra;
     size_t first = 0;   /* the first file of the open group */
     uint64_t rows = 0;  /* rows stored in the open group */
     double began = 0;   /* when it began */
     int in_tx = 0, rc = 0;
     struct dure_err cerr;
     dure_err_clear(&cerr);
+    memset(&ra, 0, sizeof(ra));
 
     if ((rc = app_store(app, &s, err)) != 0)
         return rc;
@@ -679,6 +958,9 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
         if (stat(files[i].path, &st) == 0 && st.st_size > 0)
             fp.total += (uint64_t)st.st_size;
     }
+    /* Only invoice files are read ahead; KPI files are small and few. */
+    if (kind != NULL && strcmp(kind, "invoices") == 0 && n > 1)
+        reader_ahead_start(&ra, files, n);
     for (size_t i = 0; i < n; i++) {
         struct pool_file *f = &files[i];
         struct stat st;
@@ -701,7 +983,9 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             began = now_s();
         }
         f->rc = upload_one(app, actor, kind, f->firm, f->path, f->filename, 1,
-                           progress != NULL ? files_progress : NULL, &fp, &f->res, &f->err);
+                           reader_ahead_wait(&ra, i), progress != NULL ? files_progress : NULL,
+                           &fp, &f->res, &f->err);
+        reader_ahead_done(&ra, i);
         if (f->rc == 0 && !f->res.already)
             rows += f->res.upload.rows;
         if (stat(f->path, &st) == 0 && st.st_size > 0)
@@ -723,6 +1007,7 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
         store_rollback(s);
         in_tx = 0;
     }
+    reader_ahead_stop(&ra);
     return rc;
 }
 
