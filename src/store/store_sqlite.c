@@ -2176,14 +2176,28 @@ static int sq_tlog_leaf_find(struct store *s, const uint8_t hash[32], int64_t *i
     return out;
 }
 
+/* A scan of at least this many events (a chunk of ledger_verify) reads through a page cache of
+ * SQLITE_SCAN_CACHE_KIB: it reads each page once, and a small cache keeps reusing page buffers
+ * that are still in the CPU's caches, where the connection's 64 MiB cycles through cold memory
+ * (a third of verify's CPU time per leaf on the development VM). */
+#define SQLITE_SCAN_EVENTS 65536
+#define SQLITE_SCAN_CACHE_KIB 1024
+
 static int sq_event_scan(struct store *s, int64_t start, int64_t end, store_event_fn fn,
                          void *ctx, struct dure_err *err)
 {
     struct sqlite_store *q = sq(s);
     sqlite3_stmt *st = stmt(q, STMT_EVENT_SCAN, err);
-    int rc = 0, step;
+    sqlite3_int64 cache = 0;
+    char sql[48];
+    int rc = 0, step, small = 0;
     if (st == NULL)
         return DURE_ESTORE;
+    if (end - start >= SQLITE_SCAN_EVENTS && !q->in_tx &&
+        pragma_int(q, "PRAGMA cache_size", &cache, err) == 0) {
+        snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -SQLITE_SCAN_CACHE_KIB);
+        small = exec_script(q, sql, err) == 0;
+    }
     sqlite3_bind_int64(st, 1, start);
     sqlite3_bind_int64(st, 2, end);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2195,6 +2209,10 @@ static int sq_event_scan(struct store *s, int64_t start, int64_t end, store_even
     if (rc == 0 && step != SQLITE_DONE)
         rc = db_error(q, err, "read events");
     sqlite3_reset(st);
+    if (small) {
+        snprintf(sql, sizeof(sql), "PRAGMA cache_size=%lld", (long long)cache);
+        sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+    }
     return rc;
 }
 
