@@ -948,22 +948,25 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     double began = 0;   /* when it began */
     int in_tx = 0, rc = 0;
     struct dure_err cerr;
+    uint64_t *sizes = NULL; /* of each file, for the progress of them all */
     dure_err_clear(&cerr);
     memset(&ra, 0, sizeof(ra));
 
     if ((rc = app_store(app, &s, err)) != 0)
         return rc;
+    if ((sizes = calloc(n + 1, sizeof(*sizes))) == NULL)
+        return dure_err_set(err, DURE_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (stat(files[i].path, &st) == 0 && st.st_size > 0)
-            fp.total += (uint64_t)st.st_size;
+            sizes[i] = (uint64_t)st.st_size;
+        fp.total += sizes[i];
     }
     /* Only invoice files are read ahead; KPI files are small and few. */
     if (kind != NULL && strcmp(kind, "invoices") == 0 && n > 1)
         reader_ahead_start(&ra, files, n);
     for (size_t i = 0; i < n; i++) {
         struct pool_file *f = &files[i];
-        struct stat st;
         dure_err_clear(&f->err);
         if (!in_tx) {
             if ((rc = store_begin(s, err)) != 0) {
@@ -988,8 +991,7 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
         reader_ahead_done(&ra, i);
         if (f->rc == 0 && !f->res.already)
             rows += f->res.upload.rows;
-        if (stat(f->path, &st) == 0 && st.st_size > 0)
-            fp.before += (uint64_t)st.st_size;
+        fp.before += sizes[i];
         if (progress != NULL)
             progress(progress_ctx, fp.before, fp.total);
         /* After a store error the transaction may be gone: end the group here, and if the
@@ -1003,11 +1005,8 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             files_settle(files, first, i + 1, crc, &cerr, done, done_ctx);
         }
     }
-    if (in_tx) {
-        store_rollback(s);
-        in_tx = 0;
-    }
     reader_ahead_stop(&ra);
+    free(sizes);
     return rc;
 }
 

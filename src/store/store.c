@@ -30,11 +30,19 @@ const char *store_driver_name(const struct store *s)
     return s->ops->name;
 }
 
+/* A driver without the operation: DURE_EUNAVAILABLE, said the same way everywhere. */
+#define NEED_OP(fn)                                                                                \
+    do {                                                                                           \
+        if (s->ops->fn == NULL)                                                                    \
+            return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot " #fn " yet",         \
+                                s->ops->name);                                                     \
+    } while (0)
+
 #define DISPATCH(fn, ...)                                                                          \
-    return s->ops->fn != NULL                                                                      \
-               ? s->ops->fn(s, __VA_ARGS__)                                                        \
-               : dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot " #fn " yet",           \
-                              s->ops->name)
+    do {                                                                                           \
+        NEED_OP(fn);                                                                               \
+        return s->ops->fn(s, __VA_ARGS__);                                                         \
+    } while (0)
 
 int store_migrate(struct store *s, struct dure_err *err) { DISPATCH(migrate, err); }
 int store_schema_version(struct store *s, int *version, int *latest, struct dure_err *err)
@@ -48,8 +56,7 @@ int store_begin(struct store *s, struct dure_err *err) { DISPATCH(begin, err); }
 
 int store_commit(struct store *s, struct dure_err *err)
 {
-    if (s->ops->commit == NULL)
-        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot commit yet", s->ops->name);
+    NEED_OP(commit);
     int rc = s->ops->commit(s, err);
     /* A failed commit may have rolled back tree nodes this connection wrote. */
     if (rc != 0)
@@ -405,9 +412,7 @@ static void tlog_cache_put(struct store *s, uint64_t level, uint64_t index, cons
 int store_tlog_node_put(struct store *s, uint64_t level, uint64_t index, const uint8_t hash[32],
                         struct dure_err *err)
 {
-    if (s->ops->tlog_node_put == NULL)
-        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot tlog_node_put yet",
-                            s->ops->name);
+    NEED_OP(tlog_node_put);
     int rc = s->ops->tlog_node_put(s, level, index, hash, err);
     if (rc == 0)
         tlog_cache_put(s, level, index, hash);
@@ -419,9 +424,7 @@ int store_tlog_node_get(struct store *s, uint64_t level, uint64_t index, uint8_t
 {
     if (tlog_cache_get(s, level, index, hash))
         return 0;
-    if (s->ops->tlog_node_get == NULL)
-        return dure_err_set(err, DURE_EUNAVAILABLE, "the %s store cannot tlog_node_get yet",
-                            s->ops->name);
+    NEED_OP(tlog_node_get);
     int rc = s->ops->tlog_node_get(s, level, index, hash, err);
     if (rc == 0)
         tlog_cache_put(s, level, index, hash);

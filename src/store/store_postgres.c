@@ -733,57 +733,23 @@ static int migrate_lock(struct pg_store *p, struct dure_err *err)
     return rc;
 }
 
-/* store_migrate inside the caller's open transaction (dure migrate-store): the writer lock is
- * held already; the migration lock is taken for the transaction as well, so that a dure init
- * elsewhere waits for the commit instead of racing it. */
-static int migrate_in_tx(struct pg_store *p, struct dure_err *err)
-{
-    int version = 0, latest = 0;
-    size_t n;
-    const struct store__migration *m = store__migrations(&n);
-    int rc = exec_script(p, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK_KEY ")", err);
-    if (rc == 0)
-        rc = run_done(p, STMT_MIGRATIONS_TABLE, NULL, err, "schema_migrations");
-    if (rc == 0)
-        rc = pg_schema_version(&p->base, &version, &latest, err);
-    if (rc == 0 && version > latest)
-        rc = dure_err_set(err, DURE_ECONFLICT,
-                          "database schema version %d is newer than this dure knows (%d); "
-                          "upgrade dure",
-                          version, latest);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (m[i].version <= version)
-            continue;
-        rc = exec_script(p, m[i].postgres, err);
-        if (rc == 0) {
-            struct pg_params pp = {0};
-            p_i64(&pp, m[i].version);
-            p_text(&pp, m[i].name);
-            rc = run_done(p, STMT_MIGRATION_DONE, &pp, err, "record migration");
-        }
-        if (rc != 0) {
-            char why[DURE_ERR_MSG_MAX];
-            str_copy(why, err != NULL ? err->msg : "", sizeof(why));
-            rc =
-                dure_err_set(err, rc, "migration %d (%s) failed: %s", m[i].version, m[i].name, why);
-        }
-    }
-    return rc;
-}
-
+/* Apply the migrations newer than the database. Inside the caller's open transaction (dure
+ * migrate-store) they join it: the writer lock is held already, and the migration lock is taken
+ * for the transaction as well, so that a dure init elsewhere waits for the commit instead of
+ * racing it. Otherwise each migration is a transaction of its own under the session-level
+ * migration lock. */
 static int pg_migrate(struct store *s, struct dure_err *err)
 {
     struct pg_store *p = pq(s);
     int version = 0, latest = 0, locked = 0;
+    int outer = p->in_tx;
     size_t n;
     const struct store__migration *m = store__migrations(&n);
-    int rc = 0;
-    if (p->in_tx)
-        return migrate_in_tx(p, err);
-    rc = migrate_lock(p, err);
+    int rc = outer ? exec_script(p, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK_KEY ")", err)
+                   : migrate_lock(p, err);
     if (rc != 0)
         goto out;
-    locked = 1;
+    locked = !outer;
     rc = run_done(p, STMT_MIGRATIONS_TABLE, NULL, err, "schema_migrations");
     if (rc == 0)
         rc = pg_schema_version(s, &version, &latest, err);
@@ -799,7 +765,7 @@ static int pg_migrate(struct store *s, struct dure_err *err)
     for (size_t i = 0; i < n; i++) {
         if (m[i].version <= version)
             continue;
-        rc = pg_begin(s, err);
+        rc = outer ? 0 : pg_begin(s, err);
         if (rc != 0)
             goto out;
         rc = exec_script(p, m[i].postgres, err);
@@ -809,12 +775,13 @@ static int pg_migrate(struct store *s, struct dure_err *err)
             p_text(&pp, m[i].name);
             rc = run_done(p, STMT_MIGRATION_DONE, &pp, err, "record migration");
         }
-        if (rc == 0)
+        if (rc == 0 && !outer)
             rc = pg_commit(s, err);
         if (rc != 0) {
             char why[DURE_ERR_MSG_MAX];
             str_copy(why, err != NULL ? err->msg : "", sizeof(why));
-            pg_rollback(s);
+            if (!outer)
+                pg_rollback(s);
             rc =
                 dure_err_set(err, rc, "migration %d (%s) failed: %s", m[i].version, m[i].name, why);
             goto out;

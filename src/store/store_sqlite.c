@@ -1459,11 +1459,6 @@ static sqlite3_stmt *hot_stmt(struct sqlite_store *q, enum stmt_id id, struct du
     return q->stmts[id] != NULL ? q->stmts[id] : stmt(q, id, err);
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-    sqlite3_bind_text(st, i, s, (int)strlen(s), SQLITE_STATIC);
-}
-
 static int insert_items(struct sqlite_store *q, sqlite3_int64 id, const struct pool_invoice *inv,
                         struct dure_err *err)
 {
@@ -1474,9 +1469,9 @@ static int insert_items(struct sqlite_store *q, sqlite3_int64 id, const struct p
             return DURE_ESTORE;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1);
-        bind_str(st, 3, it->date);
-        bind_str(st, 4, it->name);
-        bind_str(st, 5, it->spec);
+        bind_text(st, 3, it->date);
+        bind_text(st, 4, it->name);
+        bind_text(st, 5, it->spec);
         sqlite3_bind_int64(st, 6, it->qty_milli);
         sqlite3_bind_int64(st, 7, it->unit_price_krw);
         sqlite3_bind_int64(st, 8, it->supply_krw);
@@ -1498,22 +1493,22 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
     sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_INSERT, err);
     if (st == NULL)
         return DURE_ESTORE;
-    bind_str(st, 1, inv->approval_no);
-    bind_str(st, 2, inv->written_on);
-    bind_str(st, 3, inv->issued_on);
-    bind_str(st, 4, inv->supplier_brn);
-    bind_str(st, 5, inv->supplier_branch);
-    bind_str(st, 6, inv->supplier_name);
+    bind_text(st, 1, inv->approval_no);
+    bind_text(st, 2, inv->written_on);
+    bind_text(st, 3, inv->issued_on);
+    bind_text(st, 4, inv->supplier_brn);
+    bind_text(st, 5, inv->supplier_branch);
+    bind_text(st, 6, inv->supplier_name);
     sqlite3_bind_int(st, 7, (int)inv->buyer_kind);
-    bind_str(st, 8, inv->buyer_brn);
-    bind_str(st, 9, inv->buyer_branch);
-    bind_str(st, 10, inv->buyer_name);
+    bind_text(st, 8, inv->buyer_brn);
+    bind_text(st, 9, inv->buyer_branch);
+    bind_text(st, 10, inv->buyer_name);
     sqlite3_bind_int64(st, 11, inv->total_krw);
     sqlite3_bind_int64(st, 12, inv->supply_krw);
     sqlite3_bind_int64(st, 13, inv->tax_krw);
     sqlite3_bind_int(st, 14, inv->tax_exempt);
     sqlite3_bind_int(st, 15, inv->amended);
-    bind_str(st, 16, inv->kind);
+    bind_text(st, 16, inv->kind);
     sqlite3_bind_int(st, 17, inv->receipt);
     sqlite3_bind_int(st, 18, inv->items_complete);
     if (side == POOL_SIDE_ISSUED) {
@@ -1535,7 +1530,7 @@ static int invoice_put_one(struct sqlite_store *q, int64_t upload_id, enum pool_
     st = hot_stmt(q, STMT_INVOICE_GET_KEY, err);
     if (st == NULL)
         return DURE_ESTORE;
-    bind_str(st, 1, inv->approval_no);
+    bind_text(st, 1, inv->approval_no);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
         return db_error(q, err, "read invoice");
@@ -2190,13 +2185,15 @@ static int sq_event_scan(struct store *s, int64_t start, int64_t end, store_even
     sqlite3_stmt *st = stmt(q, STMT_EVENT_SCAN, err);
     sqlite3_int64 cache = 0;
     char sql[48];
+    struct dure_err ignored;
     int rc = 0, step, small = 0;
     if (st == NULL)
         return DURE_ESTORE;
+    /* Only a speed-up: if the cache cannot be set, the scan runs as it is. */
     if (end - start >= SQLITE_SCAN_EVENTS && !q->in_tx &&
-        pragma_int(q, "PRAGMA cache_size", &cache, err) == 0) {
+        pragma_int(q, "PRAGMA cache_size", &cache, &ignored) == 0) {
         snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", -SQLITE_SCAN_CACHE_KIB);
-        small = exec_script(q, sql, err) == 0;
+        small = exec_script(q, sql, &ignored) == 0;
     }
     sqlite3_bind_int64(st, 1, start);
     sqlite3_bind_int64(st, 2, end);

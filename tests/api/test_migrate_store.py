@@ -126,7 +126,7 @@ def source(generated, workdir):
                    token=wtok)
         assert r.status == 200, r
     finally:
-        assert srv.stop() == 0
+        assert srv.stop() == 0, "\n".join(srv.log)
     for table, _ in TABLES:
         if table != "data_uses":  # nothing records a data use yet
             assert sql(db, "SELECT count(*) FROM %s" % table)[0][0] > 0, table
@@ -187,7 +187,7 @@ def test_the_copy_is_a_working_cooperative(source, copied):
         assert [r[0] for r in sql(dst, "SELECT seq FROM events ORDER BY seq")] == \
             list(range(n + 1))
     finally:
-        assert srv.stop() == 0
+        assert srv.stop() == 0, "\n".join(srv.log)
     assert dure("ledger", "verify", "--db", dst).stdout.startswith("ok: %d leaves" % (n + 1))
 
 

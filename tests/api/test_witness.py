@@ -411,7 +411,7 @@ def test_poll_refuses_a_forked_or_shrunk_log_and_exits_3(root, main_log, member,
         p = member.poll("http://127.0.0.1:%d" % srv.port, main_log.vkey(), token, check=False)
         note = served_checkpoint(srv.client)
     finally:
-        assert srv.stop() == 0
+        assert srv.stop() == 0, "\n".join(srv.log)
     assert p.returncode == 3, (p.returncode, p.stdout, p.stderr)
     assert "REFUSED" in p.stderr and str(cosigned) in p.stderr and str(size) in p.stderr, p.stderr
     assert ("fork" if grow > 1 else "shrank") in p.stderr, p.stderr
@@ -592,7 +592,7 @@ def test_serve_with_witness_pushes_checkpoints(root):
         note = wait_for("the cosignature of the next checkpoint", cosigned_at(first + 1))
         second = checkpoint_fields(note)[1]
         assert re.search(r"status=200 old=%d size=%d" % (first, second), w.text()), w.text()
-        assert srv.stop() == 0
+        assert srv.stop() == 0, "\n".join(srv.log)
 
         # A restarted log does not know what the witness cosigned: the witness's 409 tells it,
         # and the log retries with a proof from that size.

@@ -18,63 +18,11 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_test.h"
 #include "util/str.h"
 
 #define APPROVALS 90
 #define UPLOADS 14
-
-static const char *pg_url(void)
-{
-    const char *u = getenv("DURE_TEST_PG_URL");
-    return (u != NULL && u[0] != '\0') ? u : NULL;
-}
-
-/* ---- a transcript of everything a run observed ---- */
-
-struct transcript {
-    char *buf;
-    size_t len, cap;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-say(struct transcript *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && (size_t)n < t->cap - t->len);
-    t->len += (size_t)n;
-}
-
-static void transcript_init(struct transcript *t)
-{
-    t->cap = (size_t)4 << 20;
-    t->len = 0;
-    t->buf = calloc(1, t->cap);
-    assert_non_null(t->buf);
-}
-
-static void same(const struct transcript *a, const struct transcript *b, const char *what)
-{
-    if (strcmp(a->buf, b->buf) != 0) {
-        const char *x = a->buf, *y = b->buf;
-        while (*x != '\0' && *x == *y) {
-            x++;
-            y++;
-        }
-        while (x > a->buf && x[-1] != '\n') {
-            x--;
-            y--;
-        }
-        print_error("%s differs at\n  expected: %.*s\n  got:      %.*s\n", what,
-                    (int)strcspn(x, "\n"), x, (int)strcspn(y, "\n"), y);
-    }
-    assert_string_equal(a->buf, b->buf);
-}
 
 /* ---- a seeded series of uploads ---- */
 
@@ -387,7 +335,7 @@ static void sqlite_batches_match_one_at_a_time(void **state)
             struct store *s = sqlite_open(&tb);
             run_series(s, &got, seeds[k], batch_sizes[b]);
             sqlite_done(s, &tb);
-            same(&want, &got, "sqlite batches");
+            transcript_same(&want, &got, "sqlite batches");
             free(got.buf);
         }
         free(want.buf);
@@ -413,7 +361,7 @@ static void postgres_batches_match_sqlite(void **state)
             struct store *s = pg_open_fresh();
             run_series(s, &got, seeds[k], batch_sizes[b]);
             store_close(s);
-            same(&want, &got, "postgres batches");
+            transcript_same(&want, &got, "postgres batches");
             free(got.buf);
         }
         /* The one-at-a-time path of the PostgreSQL driver agrees as well. */
@@ -421,7 +369,7 @@ static void postgres_batches_match_sqlite(void **state)
         struct store *s = pg_open_fresh();
         run_series(s, &got, seeds[k], 0);
         store_close(s);
-        same(&want, &got, "postgres one at a time");
+        transcript_same(&want, &got, "postgres one at a time");
         free(got.buf);
         free(want.buf);
     }

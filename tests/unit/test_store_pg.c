@@ -16,18 +16,13 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_test.h"
 #include "util/buf.h"
 #include "util/str.h"
 
 #define WRITER_THREADS 4
 #define TX_PER_THREAD 200
 #define UPSERT_ROUNDS 25
-
-static const char *pg_url(void)
-{
-    const char *u = getenv("DURE_TEST_PG_URL");
-    return (u != NULL && u[0] != '\0') ? u : NULL;
-}
 
 /* Run sql on a direct libpq connection of the test's own (not through the store). */
 static void pg_exec(const char *sql)
@@ -308,25 +303,6 @@ static void unreachable_server_is_a_clear_error_without_the_password(void **stat
 }
 
 /* ---- the same transcript on SQLite and PostgreSQL ---- */
-
-struct transcript {
-    char buf[65536];
-    size_t len;
-};
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-say(struct transcript *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && (size_t)n < sizeof(t->buf) - t->len);
-    t->len += (size_t)n;
-}
 
 /* A result: the code's name, and the message when the driver wrote it itself. */
 static void said(struct transcript *t, const char *what, int rc, const struct dure_err *err)
@@ -1178,10 +1154,10 @@ static void same_transcript_as_sqlite(void **state)
     NEED_PG(state);
     struct dure_err err;
     struct store *sq = NULL;
-    struct transcript *ts = calloc(1, sizeof(*ts)), *tp = calloc(1, sizeof(*tp));
+    struct transcript sqlite_run, pg_run, *ts = &sqlite_run, *tp = &pg_run;
     char dir[64], path[96], p2[128];
-    assert_non_null(ts);
-    assert_non_null(tp);
+    transcript_init(ts);
+    transcript_init(tp);
     str_copy(dir, "/tmp/dure-test-pg-XXXXXX", sizeof(dir));
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/t.db", dir);
@@ -1193,29 +1169,15 @@ static void same_transcript_as_sqlite(void **state)
     exercise(*state, tp);
     exercise_pool(*state, tp);
     exercise_ledger(*state, tp);
-    if (strcmp(ts->buf, tp->buf) != 0) {
-        /* Show the first line that differs. */
-        const char *x = ts->buf, *y = tp->buf;
-        while (*x != '\0' && *x == *y) {
-            x++;
-            y++;
-        }
-        while (x > ts->buf && x[-1] != '\n') {
-            x--;
-            y--;
-        }
-        print_error("sqlite:   %.*s\npostgres: %.*s\n", (int)strcspn(x, "\n"), x,
-                    (int)strcspn(y, "\n"), y);
-    }
-    assert_string_equal(ts->buf, tp->buf);
+    transcript_same(ts, tp, "postgres against sqlite");
     const char *suffix[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         snprintf(p2, sizeof(p2), "%s%s", path, suffix[i]);
         unlink(p2);
     }
     rmdir(dir);
-    free(ts);
-    free(tp);
+    free(ts->buf);
+    free(tp->buf);
 }
 
 struct scan_check {
@@ -1519,12 +1481,12 @@ static void table_copy_round_trip(void **state)
     NEED_PG(state);
     struct dure_err err;
     struct store *a = NULL, *b = NULL, *pg = *state;
-    struct transcript *t = calloc(1, sizeof(*t));
+    struct transcript run, *t = &run;
     struct buf da, db;
     char dir[64], pa[96], pb[96];
     size_t nnames = 0;
     char **names = NULL;
-    assert_non_null(t);
+    transcript_init(t);
     str_copy(dir, "/tmp/dure-test-copy-XXXXXX", sizeof(dir));
     assert_non_null(mkdtemp(dir));
     snprintf(pa, sizeof(pa), "%s/a.db", dir);
@@ -1578,7 +1540,7 @@ static void table_copy_round_trip(void **state)
     unlink_db(pa);
     unlink_db(pb);
     rmdir(dir);
-    free(t);
+    free(t->buf);
 }
 
 int main(void)
