@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config git ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libsodium-dev
 libcmocka-dev python3 python3-pytest python3-nacl clang libclang-rt-14-dev
-libpq-dev postgresql-15 libzip-dev libexpat1-dev libcurl4-openssl-dev libssl-dev"
+libpq-dev postgresql-15 libzip-dev libexpat1-dev libcurl4-openssl-dev libssl-dev
+libjemalloc-dev"
 
 missing=""
 for p in $PKGS; do

@@ -64,10 +64,12 @@ typedef void (*pool_file_done_fn)(void *ctx, size_t index, struct pool_file *fil
 
 /* Upload many files (the CLI's import of a year of member files), each exactly as pool_upload
  * would: all of it or none of it, every error listed, the same file twice recognised. They are
- * stored in groups, each group one write transaction and each file a savepoint in it, so that
- * the pages a file's invoices share with the next files' (the approval-number index above all)
- * are written once per group rather than once per file; a bad file rolls back to its savepoint
- * and leaves its group alone. A group commits once it holds POOL_GROUP_ROWS rows or has been
+ * stored in groups, each group one write transaction, so that the pages a file's invoices share
+ * with the next files' (the approval-number index above all) are written once per group rather
+ * than once per file. A file read ahead and found free of errors is stored straight into the
+ * group; any other file in a savepoint of its own, to which it rolls back when it turns out bad,
+ * leaving its group alone. Should a file stored without a savepoint fail in the store after all,
+ * the group is rolled back and stored again, each file in a savepoint. A group commits once it holds POOL_GROUP_ROWS rows or has been
  * open POOL_GROUP_SECONDS (a file is never split), and done then hears about each of its
  * files: until then nothing of them is visible or durable, and a crash loses the open group
  * whole (never part of a file). progress sees the bytes of all files.

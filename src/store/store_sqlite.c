@@ -17,9 +17,12 @@
 /* Page cache of a write transaction that stores invoices in bulk (KiB), at least: enough for
  * the approval-number index of a full year's pool (about 20,000 pages for 2.3 million
  * invoices), whose pages a group of uploads touches all over, plus the pages the group appends
- * (pages evicted dirty are written to the WAL twice). The memory map is off for that transaction:
- * the pages an import reads are all over the file, and mapped they would count towards the
- * process's resident memory, a gigabyte for a large pool. Both are put back when it ends. */
+ * (pages evicted dirty are written to the WAL twice). Each page takes 5 KiB of memory in the
+ * binary's allocator (jemalloc's size class for a page and its header), so this is about
+ * 120 MiB of an import's 200 MB (an 80 MiB cache made the full year 13% slower). The memory map
+ * is off for that transaction: the pages an import reads are all over the file, and mapped they
+ * would count towards the process's resident memory, a gigabyte for a large pool. Both are put
+ * back when it ends. */
 #define SQLITE_BULK_CACHE_KIB 98304
 /* Checkpoints of a bulk transaction's WAL run on a helper thread (struct checkpointer): it is
  * woken when a commit leaves SQLITE_CKPT_FRAMES frames in the WAL (SQLite's own autocheckpoint
@@ -2630,6 +2633,22 @@ static const struct store_ops sqlite_ops = {
     .table_names = sq_table_names,
 };
 
+/* Process-wide settings, before SQLite initialises itself on the first open: no memory
+ * statistics. With them on (SQLite's default), every allocation and free SQLite makes takes a
+ * global mutex to count it, about 4% of the instructions of an invoice import; dure never reads
+ * those statistics. sqlite3_config fails harmlessly once SQLite is initialised. */
+static pthread_once_t sqlite_setup_once = PTHREAD_ONCE_INIT;
+
+static void sqlite_setup_run(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void sqlite_setup(void)
+{
+    pthread_once(&sqlite_setup_once, sqlite_setup_run);
+}
+
 int store__sqlite_open(const char *path, struct store **out, struct dure_err *err)
 {
     struct sqlite_store *q = calloc(1, sizeof(*q));
@@ -2637,6 +2656,7 @@ int store__sqlite_open(const char *path, struct store **out, struct dure_err *er
     *out = NULL;
     if (q == NULL)
         return dure_err_set(err, DURE_ENOMEM, NULL);
+    sqlite_setup();
     q->base.ops = &sqlite_ops;
     if (sqlite3_open_v2(path, &q->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

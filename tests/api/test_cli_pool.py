@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """`dure import invoices` of many files at once: the files are stored in groups (one transaction
-per group, one savepoint per file) and read ahead on a helper thread, yet each file is still all
-or nothing, reported in order, and the same file twice is recognised, inside one run as across
-runs."""
+per group; a savepoint per file unless it was read ahead and found clean) and read ahead on a
+helper thread, yet each file is still all or nothing, reported in order, and the same file twice
+is recognised, inside one run as across runs."""
 
 import json
 
-from conftest import sql_scalar
+from conftest import make_brn, sql_scalar
 from test_pool_kill import big_issued_list
 
 
@@ -73,3 +73,38 @@ def test_many_files_each_all_or_nothing(generated, fresh_db):
     assert "%s:%d:15:" % (paths[1], bad_lines) in p.stderr, p.stderr
     assert p.stdout.count("was already uploaded") == 2, p.stdout
     assert sql_scalar(db, "SELECT count(*) FROM uploads") == 2
+
+
+def test_a_file_refused_by_the_store_sends_its_group_back(generated, fresh_db):
+    """A file read ahead and found clean is stored without a savepoint of its own. When the
+    store refuses it after all (here: its firm is not registered), the group is rolled back
+    and stored again, each file in a savepoint: the files before it and after it are stored
+    once, it is refused alone, and the log verifies."""
+    db = fresh_db.db
+    fresh_db.cli("init")
+    fresh_db.cli("import", "buildings", generated.buildings_csv)
+    fresh_db.cli("import", "firms", generated.firms_csv)
+    members = generated.member_brns()[:3]
+    stranger = make_brn(900000, set(generated.firm_brns()))
+    paths = []
+    for i, (firm, rows) in enumerate(zip((members[0], members[1], stranger, members[2]),
+                                         (300, 301, 302, 303))):
+        p = fresh_db.path("%s_issued.csv" % firm)
+        issued_list(p, firm, rows, 10 + i)
+        paths.append(p)
+    events = sql_scalar(db, "SELECT count(*) FROM events")
+
+    p = fresh_db.cli("import", "invoices", *paths, "--json", check=False)
+    assert p.returncode == 1, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["file"] for o in out] == paths
+    assert [o["ok"] for o in out] == [True, True, False, True]
+    assert [o["new"] for o in out] == [300, 301, 0, 303]
+    assert out[2]["upload"] == 0
+    assert "firm %s is not registered" % stranger in p.stderr, p.stderr
+    assert sql_scalar(db, "SELECT count(*) FROM uploads") == 3
+    assert sql_scalar(db, "SELECT count(*) FROM invoices") == 904
+    assert sql_scalar(db, "SELECT count(*) FROM invoice_items") == 904
+    assert sql_scalar(db, "SELECT count(*) FROM events") == events + 3
+    assert sql_scalar(db, "SELECT count(*) FROM firm_months WHERE brn = ?", (stranger,)) == 0
+    assert fresh_db.cli("ledger", "verify").returncode == 0
