@@ -221,8 +221,9 @@ int store_invoice_put(struct store *s, int64_t upload_id, const char *firm, enum
  * STORE_INVOICE_CONFLICT), also when an approval number occurs more than once in the batch.
  * Must run inside a write transaction. On an error nothing about the batch is promised: roll
  * the transaction back. SQLite runs the invoices one by one over cached statements with a page
- * cache sized for bulk writes until the transaction ends; PostgreSQL streams the batch with
- * COPY into a staging table and resolves the outcomes set-wise, in a few round trips. */
+ * cache sized for bulk writes until the transaction ends; PostgreSQL looks the batch's
+ * approval numbers up in one statement, resolves the outcomes in memory and COPYs the new rows
+ * straight into their tables: two round trips. */
 int store_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
                             enum pool_side side, const struct pool_invoice *invs, size_t n,
                             enum store_invoice_outcome *outcomes,

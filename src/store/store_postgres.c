@@ -22,7 +22,9 @@
 #define PG_LOCK_TIMEOUT "5s"
 #define PG_CONNECT_TIMEOUT_S "5"
 #define PG_MAX_PARAMS 20
-#define PG_BYTEA_OID 17 /* pg_type.oid of bytea, fixed since PostgreSQL 7 */
+#define PG_BYTEA_OID 17       /* pg_type.oid of bytea, fixed since PostgreSQL 7 */
+#define PG_DIRTY_MAX 65536    /* firms whose rollups one transaction defers */
+#define PG_SAVEPOINT_MARKS 16 /* nested savepoints under which rollups are deferred */
 
 /* RFC 3339 UTC text of the transaction's time, as SQLite's strftime('%Y-%m-%dT%H:%M:%SZ'). */
 #define PG_NOW_TEXT "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -274,8 +276,13 @@ struct pg_store {
     PGconn *conn;
     unsigned char prepared[STMT_COUNT]; /* 1 once PQprepare succeeded on this connection */
     int in_tx;
-    size_t stage_rows;    /* rows staged in the open transaction since the last TRUNCATE */
     struct pg_load *load; /* a table load in progress (store_table_copy), or NULL */
+    /* Firms whose rollups pg_rollup_refresh deferred to the end of the transaction, and how
+     * many of them there were when each open savepoint was taken (see rollup_flush). */
+    char (*dirty)[BRN_SIZE];
+    size_t ndirty, dirty_cap;
+    size_t sp_mark[PG_SAVEPOINT_MARKS];
+    int sp_depth; /* open savepoints */
 };
 
 /* Parameters of one statement, all sent as text except binary blobs. Numbers are formatted
@@ -580,11 +587,20 @@ out:
 /* ---- connection and transactions ---- */
 
 static void load_free(struct pg_load *l);
+static int rollup_flush(struct pg_store *p, size_t from, size_t keep, struct dure_err *err);
+
+/* A transaction ends: nothing is noted for it any more. */
+static void tx_forget(struct pg_store *p)
+{
+    p->ndirty = 0;
+    p->sp_depth = 0;
+}
 
 static void pg_close(struct store *s)
 {
     struct pg_store *p = pq(s);
     load_free(p->load);
+    free(p->dirty);
     /* PQfinish ends the session; the server rolls back an open transaction itself. */
     PQfinish(p->conn);
     free(p);
@@ -599,7 +615,7 @@ static void pg_rollback(struct store *s)
     if (PQstatus(p->conn) == CONNECTION_OK)
         run_done(p, STMT_ROLLBACK, NULL, &ignored, "rollback");
     p->in_tx = 0;
-    p->stage_rows = 0;
+    tx_forget(p);
 }
 
 /* READ COMMITTED plus one transaction-scoped advisory lock that every writer takes first: the
@@ -616,6 +632,7 @@ static int pg_begin(struct store *s, struct dure_err *err)
     if (rc != 0)
         return rc;
     p->in_tx = 1;
+    tx_forget(p);
     rc = run_done(p, STMT_WRITER_LOCK, NULL, err, "begin");
     if (rc != 0)
         pg_rollback(s);
@@ -628,7 +645,12 @@ static int pg_commit(struct store *s, struct dure_err *err)
     PGresult *r = NULL;
     if (!p->in_tx)
         return dure_err_set(err, DURE_ESTORE, "commit: cannot commit - no transaction is active");
-    int rc = run(p, STMT_COMMIT, NULL, 0, &r, err, "commit");
+    /* The deferred rollups first, unless an error aborted the transaction (COMMIT says so). A
+     * failure leaves the transaction open for the caller's rollback. */
+    int rc = PQtransactionStatus(p->conn) == PQTRANS_INTRANS ? rollup_flush(p, 0, 0, err) : 0;
+    if (rc != 0)
+        return rc;
+    rc = run(p, STMT_COMMIT, NULL, 0, &r, err, "commit");
     /* COMMIT of a transaction that an error aborted succeeds as a ROLLBACK: say so. */
     if (rc == 0 && strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
         rc = dure_err_set(err, DURE_ESTORE,
@@ -637,7 +659,7 @@ static int pg_commit(struct store *s, struct dure_err *err)
     PGTransactionStatusType ts = PQtransactionStatus(p->conn);
     p->in_tx = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_ACTIVE;
     if (!p->in_tx)
-        p->stage_rows = 0;
+        tx_forget(p);
     return rc;
 }
 
@@ -650,7 +672,12 @@ static int pg_savepoint(struct store *s, struct dure_err *err)
     struct pg_store *p = pq(s);
     if (!p->in_tx)
         return dure_err_set(err, DURE_ESTORE, "savepoint: no transaction is open");
-    return run_done(p, STMT_SAVEPOINT, NULL, err, "savepoint");
+    int rc = run_done(p, STMT_SAVEPOINT, NULL, err, "savepoint");
+    if (rc == 0 && p->sp_depth < PG_SAVEPOINT_MARKS)
+        p->sp_mark[p->sp_depth] = p->ndirty;
+    if (rc == 0)
+        p->sp_depth++;
+    return rc;
 }
 
 static int pg_savepoint_release(struct store *s, struct dure_err *err)
@@ -658,7 +685,10 @@ static int pg_savepoint_release(struct store *s, struct dure_err *err)
     struct pg_store *p = pq(s);
     if (!p->in_tx)
         return dure_err_set(err, DURE_ESTORE, "release savepoint: no transaction is open");
-    return run_done(p, STMT_SAVEPOINT_RELEASE, NULL, err, "release savepoint");
+    int rc = run_done(p, STMT_SAVEPOINT_RELEASE, NULL, err, "release savepoint");
+    if (rc == 0 && p->sp_depth > 0)
+        p->sp_depth--; /* what it noted now belongs to the savepoint or transaction around it */
+    return rc;
 }
 
 /* ROLLBACK TO keeps the savepoint open; RELEASE then ends it, with nothing left to keep. */
@@ -666,7 +696,12 @@ static void pg_savepoint_rollback(struct store *s)
 {
     struct pg_store *p = pq(s);
     struct dure_err ignored;
-    if (!p->in_tx || PQstatus(p->conn) != CONNECTION_OK)
+    if (!p->in_tx)
+        return;
+    if (p->sp_depth > 0 && --p->sp_depth < PG_SAVEPOINT_MARKS &&
+        p->ndirty > p->sp_mark[p->sp_depth])
+        p->ndirty = p->sp_mark[p->sp_depth]; /* their refreshes are rolled back too */
+    if (PQstatus(p->conn) != CONNECTION_OK)
         return;
     if (run_done(p, STMT_SAVEPOINT_ROLLBACK, NULL, &ignored, "rollback to savepoint") == 0)
         run_done(p, STMT_SAVEPOINT_RELEASE, NULL, &ignored, "release savepoint");
@@ -1599,82 +1634,95 @@ out:
     return rc;
 }
 
-/* ---- invoices in bulk: COPY into staging tables, outcomes resolved set-wise ---- */
+/* ---- invoices in bulk: one look-up, then COPY straight into the tables ---- */
 
-/* The staging tables are the session's, created by the first batch (creating them for every
- * upload would cost catalog writes each time; one created inside a savepoint that is rolled
- * back is created again by the next batch) and emptied by every commit (ON COMMIT DELETE ROWS)
- * and before each batch, so that nothing staged outlives its transaction, on a pooled
- * connection either. The names carry the layout's version: a pooled session may still hold the
- * tables of an older dure. id is the invoice's row once it is known (stage_pass_sql).
+/* A batch is two round trips, whatever its size:
  *
- * How a batch empties them matters when a transaction stores many uploads (the CLI: a
- * savepoint each). Rows deleted by a transaction in progress stay in the table until it ends,
- * and each statement of a batch scans the staging tables whole, so with DELETE alone every
- * file would scan the rows of all the files before it in its transaction (the first 1,500 of
- * a year of 6,111 small files took 164 s). TRUNCATE leaves nothing behind but gives the tables
- * new files and catalog rows (3 to 6 ms). So a batch DELETEs (nothing to do after a commit, as
- * for the server's one upload per transaction) until STAGE_TRUNCATE_ROWS rows were staged in
- * the transaction since the last TRUNCATE, then TRUNCATEs: that whole year took 52 s, against
- * 95 s with a TRUNCATE before every batch. Either way the batch starts on empty tables, also
- * after a savepoint rolled back an earlier DELETE or TRUNCATE. */
-#define STAGE_INVOICES "dure_invoice_stage_v2"
-#define STAGE_ITEMS "dure_item_stage_v1"
-#define STAGE_CREATE_SQL                                                                           \
-    "CREATE TEMP TABLE IF NOT EXISTS " STAGE_INVOICES " ("                                         \
-    " seq integer NOT NULL, pass integer NOT NULL, approval_no text NOT NULL,"                     \
-    " written_on text NOT NULL, issued_on text NOT NULL, supplier_brn text NOT NULL,"              \
-    " supplier_branch text NOT NULL, supplier_name text NOT NULL, buyer_kind integer NOT NULL,"    \
-    " buyer_brn text NOT NULL, buyer_branch text NOT NULL, buyer_name text NOT NULL,"              \
-    " total_krw bigint NOT NULL, supply_krw bigint NOT NULL, tax_krw bigint NOT NULL,"             \
-    " tax_exempt integer NOT NULL, amended integer NOT NULL, kind text NOT NULL,"                  \
-    " receipt integer NOT NULL, items_complete integer NOT NULL,"                                  \
-    " outcome integer, why text, complete integer, id bigint) ON COMMIT DELETE ROWS;"              \
-    "CREATE TEMP TABLE IF NOT EXISTS " STAGE_ITEMS " ("                                            \
-    " seq integer NOT NULL, line integer NOT NULL, date text NOT NULL, name text NOT NULL,"        \
-    " spec text NOT NULL, qty_milli bigint NOT NULL, unit_price_krw bigint NOT NULL,"              \
-    " supply_krw bigint NOT NULL, tax_krw bigint NOT NULL) ON COMMIT DELETE ROWS;"
-static const char stage_setup_sql[] =
-    STAGE_CREATE_SQL "DELETE FROM " STAGE_INVOICES ";DELETE FROM " STAGE_ITEMS;
-#define STAGE_TRUNCATE_ROWS 2048
-static const char stage_truncate_sql[] =
-    STAGE_CREATE_SQL "TRUNCATE " STAGE_INVOICES ", " STAGE_ITEMS;
+ * 1. one statement looks up the batch's distinct approval numbers (an array parameter, probed
+ *    in the unique index invoices_approval) and returns for each the stored facts and row id,
+ *    or, when the pool does not hold it yet, a row id drawn from the invoices sequence;
+ * 2. the driver applies the rules of pg_invoice_put to every invoice in file order, as n calls
+ *    of it would (an approval number met again in the batch is compared with what its first
+ *    occurrence left), and sends one query string that links the firm to the stored invoices
+ *    the other party brought, replaces the lines of those that a complete list (KEC XML)
+ *    upgrades, and COPYs the new invoices and their lines into invoices and invoice_items.
+ *
+ * The writer lock, which every write transaction holds, makes the look-up and the writes one
+ * step: no other writer can insert or link an approval number in between. Nothing is staged,
+ * so there is no staging table to empty or scan, no statement to plan per pass, and COPY
+ * inserts the rows in pages. The look-up probes the unique index once per approval number,
+ * whatever the planner thinks of the table: OFFSET 0 keeps the lateral subquery from being
+ * turned into a join or a scan. Left to itself, with statistics that lag behind an import's
+ * transaction and costs that take the index pages for uncached, the planner scanned the whole
+ * table for every batch once it held some tens of thousands of rows (a hash join, or = ANY as
+ * a filter), at ten times the cost of the probes, and more with every batch. */
+#define BULK_LOOKUP_SQL                                                                            \
+    "WITH f AS MATERIALIZED (SELECT i.* FROM unnest($1::text[]) AS u(a) CROSS JOIN LATERAL ("      \
+    " SELECT approval_no, id, supplier_brn, buyer_brn, written_on, total_krw, supply_krw, "        \
+    " tax_krw, items_complete, (supplier_upload IS NOT NULL)::int, "                               \
+    " (buyer_upload IS NOT NULL)::int FROM invoices WHERE approval_no = u.a OFFSET 0) AS i) "      \
+    "SELECT * FROM f UNION ALL SELECT NULL, nextval((SELECT "                                      \
+    "pg_get_serial_sequence('invoices', 'id')::regclass)), NULL, NULL, NULL, NULL, NULL, NULL, "   \
+    "NULL, NULL, NULL FROM generate_series(1, cardinality($1::text[]) - (SELECT count(*) FROM f))"
+#define BULK_INVOICE_COPY                                                                          \
+    "COPY invoices(id, approval_no, written_on, month, issued_on, supplier_brn, supplier_branch, " \
+    "supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, supply_krw, "      \
+    "tax_krw, tax_exempt, amended, kind, receipt, items_complete, supplier_upload, buyer_upload) " \
+    "FROM STDIN;"
+#define BULK_ITEM_COPY                                                                             \
+    "COPY invoice_items(invoice_id, line, date, name, spec, qty_milli, unit_price_krw, "           \
+    "supply_krw, tax_krw) FROM STDIN;"
+#define BULK_FLUSH_BYTES 65536
+#define BULK_BUF_MAX ((size_t)256 << 20)
 
-#define STAGE_INVOICE_COPY                                                                         \
-    "COPY " STAGE_INVOICES "(seq, pass, approval_no, written_on, issued_on, supplier_brn, "        \
-    "supplier_branch, supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, " \
-    "supply_krw, tax_krw, tax_exempt, amended, kind, receipt, items_complete) FROM STDIN"
-#define STAGE_ITEM_COPY                                                                            \
-    "COPY " STAGE_ITEMS "(seq, line, date, name, spec, qty_milli, unit_price_krw, supply_krw, "    \
-    "tax_krw) FROM STDIN"
-#define STAGE_FLUSH_BYTES 65536
-#define STAGE_BUF_MAX ((size_t)256 << 20)
+static int exec_params(struct pg_store *p, const char *sql, int nparams, const char *const *values,
+                       PGresult **out, struct dure_err *err, const char *what);
 
-/* s in COPY's text format (backslash, tab, newline and carriage return escaped). */
-static int stage_text(struct buf *b, const char *s)
+/* Append n bytes of s to b in COPY's text format: backslash, tab, newline and carriage return
+ * escaped; a NUL byte cannot be stored in PostgreSQL text. */
+static int copy_text(struct buf *b, const char *s, size_t n)
 {
-    size_t n = strlen(s), start = 0;
+    size_t start = 0;
     int rc = 0;
-    if (strcspn(s, "\\\t\n\r") == n)
-        return buf_append(b, s, n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *esc = s[i] == '\\'   ? "\\\\"
-                          : s[i] == '\t' ? "\\t"
-                          : s[i] == '\n' ? "\\n"
-                          : s[i] == '\r' ? "\\r"
-                                         : NULL;
-        if (esc == NULL)
+        const char *esc = NULL;
+        if ((unsigned char)s[i] > '\r' && s[i] != '\\')
+            continue; /* most bytes: nothing to escape */
+        switch (s[i]) {
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\0':
+            return DURE_EINVAL;
+        default:
             continue;
+        }
         rc = buf_append(b, s + start, i - start);
         if (rc == 0)
-            rc = buf_append(b, esc, 2);
+            rc = buf_append_str(b, esc);
         start = i + 1;
     }
     return rc != 0 ? rc : buf_append(b, s + start, n - start);
 }
 
+/* A tab, then s in COPY's text format. */
+static int bulk_field(struct buf *b, const char *s)
+{
+    int rc = buf_append(b, "\t", 1);
+    return rc != 0 ? rc : copy_text(b, s, strlen(s));
+}
+
 /* A tab and v in decimal. */
-static int stage_i64(struct buf *b, int64_t v)
+static int bulk_i64(struct buf *b, int64_t v)
 {
     char tmp[24];
     size_t i = sizeof(tmp);
@@ -1689,259 +1737,455 @@ static int stage_i64(struct buf *b, int64_t v)
     return buf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
-static int stage_field(struct buf *b, const char *s)
+/* The bytes of SQL's substr(s, 1, 7): the first seven characters of UTF-8 text, the month
+ * that INVOICE_INSERT derives from 작성일자. */
+static size_t month_bytes(const char *s)
 {
-    int rc = buf_append(b, "\t", 1);
-    return rc != 0 ? rc : stage_text(b, s);
+    size_t i = 0, chars = 0;
+    for (; s[i] != '\0'; i++) {
+        if (((unsigned char)s[i] & 0xC0) == 0x80)
+            continue; /* a continuation byte */
+        if (chars == 7)
+            break;
+        chars++;
+    }
+    return i;
 }
 
-/* Hand what b holds to the COPY in progress once it is large. */
-static int stage_flush(struct pg_store *p, struct buf *b, int force, struct dure_err *err)
+/* s as an element of an array literal: in double quotes, backslash and quote escaped. */
+static int array_elem(struct buf *b, const char *s)
 {
-    if (b->len == 0 || (!force && b->len < STAGE_FLUSH_BYTES))
-        return 0;
-    if (PQputCopyData(p->conn, b->data, (int)b->len) != 1)
-        return pg_error(p, NULL, err, "copy invoices");
-    buf_reset(b);
-    return 0;
+    int rc = buf_append(b, "\"", 1);
+    for (const char *c = s; rc == 0 && *c != '\0'; c++) {
+        size_t run = strcspn(c, "\"\\");
+        rc = buf_append(b, c, run);
+        c += run;
+        if (rc != 0 || *c == '\0')
+            break;
+        char esc[2] = {'\\', *c};
+        rc = buf_append(b, esc, 2);
+    }
+    return rc != 0 ? rc : buf_append(b, "\"", 1);
 }
 
-/* Run one COPY ... FROM STDIN, the rows produced by row(ctx, i, b) for i < n. */
-typedef int (*stage_row_fn)(const void *ctx, size_t i, struct buf *b);
-
-static int stage_copy(struct pg_store *p, const char *sql, stage_row_fn row, const void *ctx,
-                      size_t n, struct buf *b, struct dure_err *err)
-{
-    PGresult *r = PQexec(p->conn, sql);
-    int rc = 0;
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        rc = pg_error(p, r, err, "copy invoices");
-        PQclear(r);
-        return rc;
-    }
-    PQclear(r);
-    buf_reset(b);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = row(ctx, i, b);
-        if (rc != 0)
-            rc = dure_err_set(err, rc, "copy invoices: %s",
-                              rc == DURE_ENOMEM ? "out of memory" : "a batch is too big");
-        if (rc == 0)
-            rc = stage_flush(p, b, 0, err);
-    }
-    if (rc == 0)
-        rc = stage_flush(p, b, 1, err);
-    /* Ending with a message makes the server fail the COPY, so nothing half-sent is used. */
-    if (PQputCopyEnd(p->conn, rc != 0 ? "abandoned by dure" : NULL) != 1 && rc == 0)
-        rc = pg_error(p, NULL, err, "copy invoices");
-    while ((r = PQgetResult(p->conn)) != NULL) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0)
-            rc = pg_error(p, r, err, "copy invoices");
-        PQclear(r);
-    }
-    return rc;
-}
-
-/* What the COPY rows are made of: the batch, each invoice's pass (its approval number's
- * occurrence in the batch, from 1) and each item's invoice. */
-struct stage_batch {
-    const struct pool_invoice *invs;
-    const int *pass;
-    const size_t *item_inv;  /* index of each item's invoice */
-    const size_t *item_line; /* 1-based line of each item */
+/* What a batch knows of one approval number, kept at its first occurrence: first what the
+ * pool holds (or the row id drawn for it), then what the batch's earlier invoices made of it. */
+struct bulk_key {
+    int64_t id;                                        /* the invoice's row id */
+    const char *supplier_brn, *buyer_brn, *written_on; /* the facts as stored (borrowed) */
+    int64_t total_krw, supply_krw, tax_krw;
+    int64_t complete;      /* items_complete as it stands */
+    size_t items_from;     /* the occurrence whose lines a new or upgraded invoice gets */
+    unsigned char stored;  /* in the pool before this batch */
+    unsigned char mine;    /* this firm's side is linked */
+    unsigned char link;    /* stored, and this batch links the firm to it */
+    unsigned char upgrade; /* stored, and this batch replaces its lines */
 };
 
-static int stage_invoice_row(const void *ctx, size_t i, struct buf *b)
+/* One batch on its way: the invoices, where each one's approval number first occurs, and the
+ * keys at those first occurrences (unused elsewhere). */
+struct bulk {
+    const struct pool_invoice *invs;
+    size_t n;
+    size_t *first;
+    size_t *slot; /* open addressing over approval numbers: 1 + a first occurrence, 0 free */
+    size_t cap;   /* slots, a power of two */
+    struct bulk_key *key;
+    int64_t upload_id;
+    enum pool_side side;
+};
+
+static size_t approval_hash(const char *no)
 {
-    const struct stage_batch *sb = ctx;
-    const struct pool_invoice *v = &sb->invs[i];
-    char lead[32];
-    int len = snprintf(lead, sizeof(lead), "%zu\t%d\t", i, sb->pass[i]);
-    int rc = buf_append(b, lead, (size_t)len);
-    if (rc == 0)
-        rc = stage_text(b, v->approval_no);
-    if (rc == 0)
-        rc = stage_field(b, v->written_on);
-    if (rc == 0)
-        rc = stage_field(b, v->issued_on);
-    if (rc == 0)
-        rc = stage_field(b, v->supplier_brn);
-    if (rc == 0)
-        rc = stage_field(b, v->supplier_branch);
-    if (rc == 0)
-        rc = stage_field(b, v->supplier_name);
-    if (rc == 0)
-        rc = stage_i64(b, (int64_t)v->buyer_kind);
-    if (rc == 0)
-        rc = stage_field(b, v->buyer_brn);
-    if (rc == 0)
-        rc = stage_field(b, v->buyer_branch);
-    if (rc == 0)
-        rc = stage_field(b, v->buyer_name);
-    if (rc == 0)
-        rc = stage_i64(b, v->total_krw);
-    if (rc == 0)
-        rc = stage_i64(b, v->supply_krw);
-    if (rc == 0)
-        rc = stage_i64(b, v->tax_krw);
-    if (rc == 0)
-        rc = stage_i64(b, v->tax_exempt);
-    if (rc == 0)
-        rc = stage_i64(b, v->amended);
-    if (rc == 0)
-        rc = stage_field(b, v->kind);
-    if (rc == 0)
-        rc = stage_i64(b, v->receipt);
-    if (rc == 0)
-        rc = stage_i64(b, v->items_complete);
-    return rc != 0 ? rc : buf_append(b, "\n", 1);
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *c = (const unsigned char *)no; *c != '\0'; c++)
+        h = (h ^ *c) * UINT64_C(1099511628211);
+    return (size_t)h;
 }
 
-static int stage_item_row(const void *ctx, size_t k, struct buf *b)
+/* The slot of approval number no in bk->slot: its first occurrence's, or the free one where it
+ * belongs. */
+static size_t bulk_slot(const struct bulk *bk, const char *no)
 {
-    const struct stage_batch *sb = ctx;
-    const struct pool_invoice *v = &sb->invs[sb->item_inv[k]];
-    const struct pool_item *it = &v->items[sb->item_line[k] - 1];
-    char lead[48];
-    int len = snprintf(lead, sizeof(lead), "%zu\t%zu\t", sb->item_inv[k], sb->item_line[k]);
-    int rc = buf_append(b, lead, (size_t)len);
-    if (rc == 0)
-        rc = stage_text(b, it->date);
-    if (rc == 0)
-        rc = stage_field(b, it->name);
-    if (rc == 0)
-        rc = stage_field(b, it->spec);
-    if (rc == 0)
-        rc = stage_i64(b, it->qty_milli);
-    if (rc == 0)
-        rc = stage_i64(b, it->unit_price_krw);
-    if (rc == 0)
-        rc = stage_i64(b, it->supply_krw);
-    if (rc == 0)
-        rc = stage_i64(b, it->tax_krw);
-    return rc != 0 ? rc : buf_append(b, "\n", 1);
+    size_t k = approval_hash(no) & (bk->cap - 1);
+    while (bk->slot[k] != 0 && strcmp(bk->invs[bk->slot[k] - 1].approval_no, no) != 0)
+        k = (k + 1) & (bk->cap - 1);
+    return k;
 }
 
-/* The statements that apply one pass of the staged batch: the rules of pg_invoice_put, for a
- * set of invoices with distinct approval numbers. The order matters: invoices already in the
- * pool are compared first, so that the ones this pass inserts are never compared with
- * themselves. Each staged invoice learns its row id on the way (the stored one in step 1, the
- * new one in step 2), and everything after that finds the invoice and its items by that id.
- * Only numbers (the pass, the upload id, outcome codes) are put into the text. */
-static int stage_pass_sql(struct buf *b, int pass, int64_t upload_id, enum pool_side side,
-                          int complete_lists)
+/* bk->first[i] = the index of the first invoice with invs[i]'s approval number, through a
+ * table of at least twice as many slots as invoices, which stays for the look-up. *distinct
+ * (OUT) counts the numbers. */
+static int bulk_firsts(struct bulk *bk, size_t *distinct, struct dure_err *err)
 {
-    const char *col = side == POOL_SIDE_ISSUED ? "supplier_upload" : "buyer_upload";
-    char up[24];
-    snprintf(up, sizeof(up), "%lld", (long long)upload_id);
-    /* 1. invoices already in the pool: conflict, unchanged or to be linked. */
-    int rc = buf_printf(
-        b,
-        "UPDATE " STAGE_INVOICES " s SET outcome = CASE WHEN (i.supplier_brn, i.buyer_brn, "
-        "i.written_on, i.total_krw, i.supply_krw, i.tax_krw) IS DISTINCT FROM (s.supplier_brn, "
-        "s.buyer_brn, s.written_on, s.total_krw, s.supply_krw, s.tax_krw) THEN %d "
-        "WHEN i.%s IS NOT NULL THEN %d ELSE %d END, "
-        "why = CASE WHEN i.supplier_brn <> s.supplier_brn THEN '공급자사업자등록번호' "
-        "WHEN i.buyer_brn <> s.buyer_brn THEN '공급받는자사업자등록번호' "
-        "WHEN i.written_on <> s.written_on THEN '작성일자' "
-        "WHEN i.total_krw <> s.total_krw THEN '합계금액' "
-        "WHEN i.supply_krw <> s.supply_krw THEN '공급가액' "
-        "WHEN i.tax_krw <> s.tax_krw THEN '세액' END, complete = i.items_complete, id = i.id "
-        "FROM invoices i WHERE i.approval_no = s.approval_no AND s.pass = %d;",
-        (int)STORE_INVOICE_CONFLICT, col, (int)STORE_INVOICE_UNCHANGED, (int)STORE_INVOICE_LINKED,
-        pass);
-    /* 2. the rest are new: their ids are drawn first (so that nothing has to find them again
-     * by approval number: the staging tables have no statistics and no index, and the planner
-     * would join them row by row), then the invoices and their items are inserted. */
+    bk->cap = 16;
+    while (bk->cap < 2 * bk->n)
+        bk->cap *= 2;
+    bk->slot = calloc(bk->cap, sizeof(*bk->slot));
+    if (bk->slot == NULL)
+        return dure_err_set(err, DURE_ENOMEM, NULL);
+    *distinct = 0;
+    for (size_t i = 0; i < bk->n; i++) {
+        size_t k = bulk_slot(bk, bk->invs[i].approval_no);
+        if (bk->slot[k] == 0) {
+            bk->slot[k] = i + 1;
+            (*distinct)++;
+        }
+        bk->first[i] = bk->slot[k] - 1;
+    }
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Round trip 1: what the pool holds of each distinct approval number, and as many new row ids
+ * as it does not hold. *out (owned) is the result the stored facts of the keys point into. The
+ * new ids go to the new approval numbers in ascending order, in file order, so that new
+ * invoices keep their order. */
+static int bulk_lookup(struct pg_store *p, struct bulk *bk, size_t distinct, PGresult **out,
+                       struct dure_err *err)
+{
+    struct buf arr;
+    PGresult *r = NULL;
+    int64_t *ids = malloc(distinct * sizeof(*ids)); /* the drawn ids */
+    size_t nd = 0, nids = 0, found = 0;
+    int rc = 0;
+    *out = NULL;
+    buf_init(&arr, BULK_BUF_MAX);
+    if (ids == NULL) {
+        rc = dure_err_set(err, DURE_ENOMEM, NULL);
+        goto out;
+    }
+    rc = buf_append(&arr, "{", 1);
+    for (size_t i = 0; rc == 0 && i < bk->n; i++) {
+        if (bk->first[i] != i)
+            continue;
+        if (nd++ > 0)
+            rc = buf_append(&arr, ",", 1);
+        if (rc == 0)
+            rc = array_elem(&arr, bk->invs[i].approval_no);
+    }
     if (rc == 0)
-        rc = buf_printf(
-            b,
-            "UPDATE " STAGE_INVOICES " SET id = nextval((SELECT "
-            "pg_get_serial_sequence('invoices', 'id')::regclass)) "
-            "WHERE pass = %d AND outcome IS NULL;"
-            "INSERT INTO invoices(id, approval_no, written_on, month, issued_on, supplier_brn, "
-            "supplier_branch, supplier_name, buyer_kind, buyer_brn, buyer_branch, buyer_name, "
-            "total_krw, supply_krw, tax_krw, tax_exempt, amended, kind, receipt, items_complete, "
-            "supplier_upload, buyer_upload) SELECT id, approval_no, written_on, "
-            "substr(written_on, 1, 7), issued_on, supplier_brn, supplier_branch, supplier_name, "
-            "buyer_kind, buyer_brn, buyer_branch, buyer_name, total_krw, supply_krw, tax_krw, "
-            "tax_exempt, amended, kind, receipt, items_complete, %s::bigint, %s::bigint "
-            "FROM " STAGE_INVOICES " WHERE pass = %d AND outcome IS NULL ORDER BY id;"
-            "INSERT INTO invoice_items(invoice_id, line, date, name, spec, qty_milli, "
-            "unit_price_krw, supply_krw, tax_krw) SELECT s.id, it.line, it.date, it.name, "
-            "it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "
-            "FROM " STAGE_ITEMS " it JOIN " STAGE_INVOICES " s ON s.seq = it.seq "
-            "WHERE s.pass = %d AND s.outcome IS NULL ORDER BY it.seq, it.line;",
-            pass, side == POOL_SIDE_ISSUED ? up : "NULL", side == POOL_SIDE_ISSUED ? "NULL" : up,
-            pass, pass);
-    /* 3. link this firm to the invoices the other party brought. */
-    if (rc == 0)
-        rc = buf_printf(b,
-                        "UPDATE invoices i SET %s = %s FROM " STAGE_INVOICES " s "
-                        "WHERE i.id = s.id AND s.pass = %d AND s.outcome = %d;",
-                        col, up, pass, (int)STORE_INVOICE_LINKED);
-    /* 4. every line of a complete list (XML) replaces a list export's representative line; a
-     * batch of list exports has none. */
-#define STAGE_UPGRADE(S)                                                                           \
-    "(" S ".pass = %d AND " S ".outcome IN (%d, %d) AND " S ".items_complete <> 0 AND " S          \
-    ".complete = 0)"
-    if (rc == 0 && complete_lists)
-        rc = buf_printf(
-            b,
-            "DELETE FROM invoice_items it USING " STAGE_INVOICES " s "
-            "WHERE it.invoice_id = s.id AND " STAGE_UPGRADE("s") ";"
-            "INSERT INTO invoice_items(invoice_id, line, date, name, spec, qty_milli, "
-            "unit_price_krw, supply_krw, tax_krw) SELECT s.id, it.line, it.date, it.name, "
-            "it.spec, it.qty_milli, it.unit_price_krw, it.supply_krw, it.tax_krw "
-            "FROM " STAGE_ITEMS " it JOIN " STAGE_INVOICES " s ON s.seq = it.seq "
-            "WHERE " STAGE_UPGRADE("s") " ORDER BY it.seq, it.line;"
-            "UPDATE invoices i SET items_complete = 1 FROM " STAGE_INVOICES " s "
-            "WHERE i.id = s.id AND " STAGE_UPGRADE("s") ";"
-            "UPDATE " STAGE_INVOICES " s SET outcome = %d WHERE " STAGE_UPGRADE("s")
-            " AND s.outcome = %d;",
-            pass, (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, pass,
-            (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, pass,
-            (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED, (int)STORE_INVOICE_UPGRADED,
-            pass, (int)STORE_INVOICE_LINKED, (int)STORE_INVOICE_UNCHANGED,
-            (int)STORE_INVOICE_UNCHANGED);
-#undef STAGE_UPGRADE
+        rc = buf_append(&arr, "}", 1);
+    if (rc != 0) {
+        rc = dure_err_set(err, rc, "store invoices: out of memory");
+        goto out;
+    }
+    const char *params[1] = {buf_str(&arr)};
+    rc = exec_params(p, BULK_LOOKUP_SQL, 1, params, &r, err, "store invoices");
+    if (rc != 0)
+        goto out;
+    for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
+        if (PQgetisnull(r, row, 0)) {
+            if (nids < distinct)
+                ids[nids++] = col_i64(r, row, 1);
+            else
+                rc = dure_err_set(err, DURE_EINTERNAL, "store invoices: unexpected look-up");
+            continue;
+        }
+        size_t k = bulk_slot(bk, PQgetvalue(r, row, 0));
+        if (bk->slot[k] == 0 || bk->key[bk->slot[k] - 1].stored) {
+            rc = dure_err_set(err, DURE_EINTERNAL, "store invoices: unexpected look-up");
+            continue;
+        }
+        struct bulk_key *key = &bk->key[bk->slot[k] - 1];
+        key->stored = 1;
+        key->id = col_i64(r, row, 1);
+        key->supplier_brn = PQgetvalue(r, row, 2);
+        key->buyer_brn = PQgetvalue(r, row, 3);
+        key->written_on = PQgetvalue(r, row, 4);
+        key->total_krw = col_i64(r, row, 5);
+        key->supply_krw = col_i64(r, row, 6);
+        key->tax_krw = col_i64(r, row, 7);
+        key->complete = col_i64(r, row, 8);
+        key->mine = col_i64(r, row, bk->side == POOL_SIDE_ISSUED ? 9 : 10) != 0;
+        found++;
+    }
+    if (rc == 0 && found + nids != nd)
+        rc = dure_err_set(err, DURE_EINTERNAL, "store invoices: unexpected look-up");
+    if (rc != 0)
+        goto out;
+    qsort(ids, nids, sizeof(*ids), cmp_i64);
+    for (size_t i = 0, used = 0; i < bk->n; i++)
+        if (bk->first[i] == i && !bk->key[i].stored)
+            bk->key[i].id = ids[used++];
+    *out = r;
+    r = NULL;
+out:
+    PQclear(r);
+    buf_cleanup(&arr);
+    free(ids);
     return rc;
 }
 
-/* Occurrence of each approval number in the batch (1 for the first), by open addressing over
- * twice as many slots as invoices. *max (OUT) is the largest. */
-static int stage_passes(const struct pool_invoice *invs, size_t n, int *pass, int *max,
-                        struct dure_err *err)
+/* The rules of pg_invoice_put for every invoice in file order, against the keys: the outcomes
+ * (why[i] for a conflict), and in the keys what the batch has to write. */
+static void bulk_resolve(struct bulk *bk, enum store_invoice_outcome *outcomes,
+                         char (*why)[STORE_INVOICE_WHY_SIZE])
 {
-    size_t cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
-    size_t *slot = malloc(cap * sizeof(*slot)); /* 1 + index of the first invoice, 0 free */
-    int *count = calloc(n, sizeof(*count));
-    if (slot == NULL || count == NULL) {
-        free(slot);
-        free(count);
-        return dure_err_set(err, DURE_ENOMEM, NULL);
+    for (size_t i = 0; i < bk->n; i++) {
+        const struct pool_invoice *v = &bk->invs[i];
+        struct bulk_key *k = &bk->key[bk->first[i]];
+        if (bk->first[i] == i && !k->stored) {
+            k->supplier_brn = v->supplier_brn;
+            k->buyer_brn = v->buyer_brn;
+            k->written_on = v->written_on;
+            k->total_krw = v->total_krw;
+            k->supply_krw = v->supply_krw;
+            k->tax_krw = v->tax_krw;
+            k->complete = v->items_complete;
+            k->mine = 1;
+            k->items_from = i;
+            outcomes[i] = STORE_INVOICE_NEW;
+            continue;
+        }
+        const char *diff = strcmp(k->supplier_brn, v->supplier_brn) != 0 ? "공급자사업자등록번호"
+                           : strcmp(k->buyer_brn, v->buyer_brn) != 0 ? "공급받는자사업자등록번호"
+                           : strcmp(k->written_on, v->written_on) != 0 ? "작성일자"
+                           : k->total_krw != v->total_krw              ? "합계금액"
+                           : k->supply_krw != v->supply_krw            ? "공급가액"
+                           : k->tax_krw != v->tax_krw                  ? "세액"
+                                                                       : NULL;
+        if (diff != NULL) {
+            outcomes[i] = STORE_INVOICE_CONFLICT;
+            snprintf(why[i], sizeof(why[i]), "%s differs from the copy already in the pool", diff);
+            continue;
+        }
+        outcomes[i] = k->mine ? STORE_INVOICE_UNCHANGED : STORE_INVOICE_LINKED;
+        if (!k->mine)
+            k->mine = k->link = 1; /* only a stored invoice can lack this firm */
+        if (v->items_complete && !k->complete) {
+            /* Every line of the XML replaces a list export's representative line; an invoice
+             * new in this batch is inserted with these lines in the first place. */
+            k->complete = 1;
+            k->items_from = i;
+            k->upgrade = k->stored;
+            if (outcomes[i] == STORE_INVOICE_UNCHANGED)
+                outcomes[i] = STORE_INVOICE_UPGRADED;
+        }
     }
-    memset(slot, 0, cap * sizeof(*slot));
-    *max = 1;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t h = UINT64_C(14695981039346656037);
-        for (const unsigned char *c = (const unsigned char *)invs[i].approval_no; *c != '\0'; c++)
-            h = (h ^ *c) * UINT64_C(1099511628211);
-        size_t k = (size_t)h & (cap - 1);
-        while (slot[k] != 0 && strcmp(invs[slot[k] - 1].approval_no, invs[i].approval_no) != 0)
-            k = (k + 1) & (cap - 1);
-        if (slot[k] == 0)
-            slot[k] = i + 1;
-        size_t first = slot[k] - 1;
-        pass[i] = ++count[first];
-        if (pass[i] > *max)
-            *max = pass[i];
+}
+
+/* The row ids of the invoices to link (upgrades 0) or to upgrade (upgrades 1), as a bigint[]
+ * literal. */
+static int bulk_id_list(struct buf *b, const struct bulk *bk, int upgrades)
+{
+    int rc = buf_append_str(b, "'{");
+    const char *sep = "";
+    for (size_t i = 0; rc == 0 && i < bk->n; i++) {
+        const struct bulk_key *k = &bk->key[i];
+        if (bk->first[i] != i || !(upgrades ? k->upgrade : k->link))
+            continue;
+        rc = buf_printf(b, "%s%lld", sep, (long long)k->id);
+        sep = ",";
     }
-    free(slot);
-    free(count);
+    return rc != 0 ? rc : buf_append_str(b, "}'::bigint[]");
+}
+
+/* Hand what b holds to the COPY in progress once it is large (or when force). */
+static int bulk_flush(struct pg_store *p, struct buf *b, int force, struct dure_err *err)
+{
+    if (b->len == 0 || (!force && b->len < BULK_FLUSH_BYTES))
+        return 0;
+    if (PQputCopyData(p->conn, b->data, (int)b->len) != 1)
+        return pg_error(p, NULL, err, "store invoices");
+    buf_reset(b);
     return 0;
+}
+
+/* The new invoices' rows, in file order (so in the order of their ids). */
+static int bulk_invoice_rows(struct pg_store *p, const struct bulk *bk, struct buf *b,
+                             struct dure_err *err)
+{
+    char up[24];
+    int rc = 0;
+    snprintf(up, sizeof(up), "%lld", (long long)bk->upload_id);
+    for (size_t i = 0; rc == 0 && i < bk->n; i++) {
+        const struct bulk_key *k = &bk->key[i];
+        const struct pool_invoice *v = &bk->invs[i];
+        if (bk->first[i] != i || k->stored)
+            continue;
+        char lead[24];
+        int len = snprintf(lead, sizeof(lead), "%lld\t", (long long)k->id);
+        rc = buf_append(b, lead, (size_t)len);
+        if (rc == 0)
+            rc = copy_text(b, v->approval_no, strlen(v->approval_no));
+        if (rc == 0)
+            rc = bulk_field(b, v->written_on);
+        if (rc == 0)
+            rc = buf_append(b, "\t", 1);
+        if (rc == 0)
+            rc = copy_text(b, v->written_on, month_bytes(v->written_on));
+        if (rc == 0)
+            rc = bulk_field(b, v->issued_on);
+        if (rc == 0)
+            rc = bulk_field(b, v->supplier_brn);
+        if (rc == 0)
+            rc = bulk_field(b, v->supplier_branch);
+        if (rc == 0)
+            rc = bulk_field(b, v->supplier_name);
+        if (rc == 0)
+            rc = bulk_i64(b, (int64_t)v->buyer_kind);
+        if (rc == 0)
+            rc = bulk_field(b, v->buyer_brn);
+        if (rc == 0)
+            rc = bulk_field(b, v->buyer_branch);
+        if (rc == 0)
+            rc = bulk_field(b, v->buyer_name);
+        if (rc == 0)
+            rc = bulk_i64(b, v->total_krw);
+        if (rc == 0)
+            rc = bulk_i64(b, v->supply_krw);
+        if (rc == 0)
+            rc = bulk_i64(b, v->tax_krw);
+        if (rc == 0)
+            rc = bulk_i64(b, v->tax_exempt);
+        if (rc == 0)
+            rc = bulk_i64(b, v->amended);
+        if (rc == 0)
+            rc = bulk_field(b, v->kind);
+        if (rc == 0)
+            rc = bulk_i64(b, v->receipt);
+        if (rc == 0)
+            rc = bulk_i64(b, k->complete);
+        if (rc == 0)
+            rc = buf_printf(b, "\t%s\t%s\n", bk->side == POOL_SIDE_ISSUED ? up : "\\N",
+                            bk->side == POOL_SIDE_ISSUED ? "\\N" : up);
+        if (rc != 0)
+            return dure_err_set(err, rc, "store invoices: %s",
+                                rc == DURE_ENOMEM ? "out of memory" : "a batch is too big");
+        rc = bulk_flush(p, b, 0, err);
+    }
+    return rc;
+}
+
+/* The lines of the new invoices and of the upgraded ones, each under its invoice's row id. */
+static int bulk_item_rows(struct pg_store *p, const struct bulk *bk, struct buf *b,
+                          struct dure_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < bk->n; i++) {
+        const struct bulk_key *k = &bk->key[i];
+        if (bk->first[i] != i || (k->stored && !k->upgrade))
+            continue;
+        const struct pool_invoice *v = &bk->invs[k->items_from];
+        for (size_t j = 0; rc == 0 && j < v->nitems; j++) {
+            const struct pool_item *it = &v->items[j];
+            char lead[48];
+            int len = snprintf(lead, sizeof(lead), "%lld\t%zu\t", (long long)k->id, j + 1);
+            rc = buf_append(b, lead, (size_t)len);
+            if (rc == 0)
+                rc = copy_text(b, it->date, strlen(it->date));
+            if (rc == 0)
+                rc = bulk_field(b, it->name);
+            if (rc == 0)
+                rc = bulk_field(b, it->spec);
+            if (rc == 0)
+                rc = bulk_i64(b, it->qty_milli);
+            if (rc == 0)
+                rc = bulk_i64(b, it->unit_price_krw);
+            if (rc == 0)
+                rc = bulk_i64(b, it->supply_krw);
+            if (rc == 0)
+                rc = bulk_i64(b, it->tax_krw);
+            if (rc == 0)
+                rc = buf_append(b, "\n", 1);
+            if (rc != 0)
+                return dure_err_set(err, rc, "store invoices: %s",
+                                    rc == DURE_ENOMEM ? "out of memory" : "a batch is too big");
+            rc = bulk_flush(p, b, 0, err);
+        }
+    }
+    return rc;
+}
+
+/* Round trip 2: one query string with the links, the upgrades and the COPYs of whatever the
+ * batch has; nothing is sent when it has nothing to write (every invoice known already). The
+ * simple-query protocol that carries several statements takes no parameters: the only values
+ * written into this SQL are integers the driver formats itself (row ids it drew from the
+ * sequence or read back, the upload's id), never text from a file. */
+static int bulk_write(struct pg_store *p, const struct bulk *bk, struct dure_err *err)
+{
+    struct buf sql, rows;
+    PGresult *r = NULL;
+    int rc = 0, links = 0, upgrades = 0, news = 0, lines = 0, copies = 0;
+    const char *col = bk->side == POOL_SIDE_ISSUED ? "supplier_upload" : "buyer_upload";
+    buf_init(&sql, BULK_BUF_MAX);
+    buf_init(&rows, BULK_BUF_MAX);
+    for (size_t i = 0; i < bk->n; i++) {
+        const struct bulk_key *k = &bk->key[i];
+        if (bk->first[i] != i)
+            continue;
+        links |= k->link;
+        upgrades |= k->upgrade;
+        news |= !k->stored;
+        lines |= (!k->stored || k->upgrade) && bk->invs[k->items_from].nitems > 0;
+    }
+    if (links) {
+        rc = buf_printf(&sql, "UPDATE invoices SET %s = %lld WHERE id = ANY(", col,
+                        (long long)bk->upload_id);
+        if (rc == 0)
+            rc = bulk_id_list(&sql, bk, 0);
+        if (rc == 0)
+            rc = buf_append_str(&sql, ");");
+    }
+    if (rc == 0 && upgrades) {
+        rc = buf_append_str(&sql, "DELETE FROM invoice_items WHERE invoice_id = ANY(");
+        if (rc == 0)
+            rc = bulk_id_list(&sql, bk, 1);
+        if (rc == 0)
+            rc = buf_append_str(&sql, ");UPDATE invoices SET items_complete = 1 WHERE id = ANY(");
+        if (rc == 0)
+            rc = bulk_id_list(&sql, bk, 1);
+        if (rc == 0)
+            rc = buf_append_str(&sql, ");");
+    }
+    if (rc == 0 && news)
+        rc = buf_append_str(&sql, BULK_INVOICE_COPY);
+    if (rc == 0 && lines)
+        rc = buf_append_str(&sql, BULK_ITEM_COPY);
+    if (rc != 0) {
+        rc = dure_err_set(err, rc, "store invoices: out of memory");
+        goto out;
+    }
+    if (sql.len == 0)
+        goto out;
+    if (!PQsendQuery(p->conn, buf_str(&sql))) {
+        rc = pg_error(p, NULL, err, "store invoices");
+        goto out;
+    }
+    /* The results in order, a COPY's when the server is ready for its rows; the first error
+     * counts, the server skips the rest of the string after it. */
+    while ((r = PQgetResult(p->conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COPY_IN) {
+            int crc = 0;
+            buf_reset(&rows);
+            if (rc == 0)
+                crc = copies++ == 0 && news ? bulk_invoice_rows(p, bk, &rows, err)
+                                            : bulk_item_rows(p, bk, &rows, err);
+            if (rc == 0 && crc == 0)
+                crc = bulk_flush(p, &rows, 1, err);
+            if (rc == 0)
+                rc = crc;
+            /* Ending with a message makes the server fail the COPY: nothing half-sent is used. */
+            if (PQputCopyEnd(p->conn, rc != 0 ? "abandoned by dure" : NULL) != 1 && rc == 0)
+                rc = pg_error(p, NULL, err, "store invoices");
+        } else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0) {
+            rc = pg_error(p, r, err, "store invoices");
+        }
+        PQclear(r);
+        if (PQstatus(p->conn) == CONNECTION_BAD)
+            break;
+    }
+out:
+    buf_cleanup(&rows);
+    buf_cleanup(&sql);
+    return rc;
 }
 
 static int pg_invoice_put_batch(struct store *s, int64_t upload_id, const char *firm,
@@ -1950,90 +2194,35 @@ static int pg_invoice_put_batch(struct store *s, int64_t upload_id, const char *
                                 char (*why)[STORE_INVOICE_WHY_SIZE], struct dure_err *err)
 {
     struct pg_store *p = pq(s);
-    struct stage_batch sb = {invs, NULL, NULL, NULL};
-    struct buf b, sql;
-    PGresult *r = NULL;
-    int *pass = NULL, max = 1, complete_lists = 0, rc = 0;
-    size_t *item_inv = NULL, *item_line = NULL, nitems = 0;
+    struct bulk bk = {invs, n, NULL, NULL, 0, NULL, upload_id, side};
+    PGresult *found = NULL; /* the stored facts the keys point into */
+    size_t distinct = 0;
+    int rc = 0;
     (void)firm;
-    buf_init(&b, STAGE_BUF_MAX);
-    buf_init(&sql, STAGE_BUF_MAX);
     if (!p->in_tx)
         return dure_err_set(err, DURE_EINTERNAL, "invoices in bulk need a write transaction");
     if (PQstatus(p->conn) != CONNECTION_OK)
         return dure_err_set(err, DURE_EUNAVAILABLE, "lost the connection to PostgreSQL");
-    for (size_t i = 0; i < n; i++) {
-        nitems += invs[i].nitems;
-        complete_lists |= invs[i].items_complete != 0;
-    }
-    pass = malloc(n * sizeof(*pass));
-    item_inv = malloc((nitems > 0 ? nitems : 1) * sizeof(*item_inv));
-    item_line = malloc((nitems > 0 ? nitems : 1) * sizeof(*item_line));
-    if (pass == NULL || item_inv == NULL || item_line == NULL) {
+    if (n == 0)
+        return 0;
+    bk.first = malloc(n * sizeof(*bk.first));
+    bk.key = calloc(n, sizeof(*bk.key));
+    if (bk.first == NULL || bk.key == NULL) {
         rc = dure_err_set(err, DURE_ENOMEM, NULL);
         goto out;
     }
-    for (size_t i = 0, k = 0; i < n; i++)
-        for (size_t j = 0; j < invs[i].nitems; j++, k++) {
-            item_inv[k] = i;
-            item_line[k] = j + 1;
-        }
-    if ((rc = stage_passes(invs, n, pass, &max, err)) != 0)
-        goto out;
-    sb.pass = pass;
-    sb.item_inv = item_inv;
-    sb.item_line = item_line;
-
-    int truncate = p->stage_rows >= STAGE_TRUNCATE_ROWS;
-    r = PQexec(p->conn, truncate ? stage_truncate_sql : stage_setup_sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        rc = pg_error(p, r, err, "stage invoices");
-        goto out;
-    }
-    PQclear(r);
-    r = NULL;
-    p->stage_rows = (truncate ? 0 : p->stage_rows) + n + nitems;
-    rc = stage_copy(p, STAGE_INVOICE_COPY, stage_invoice_row, &sb, n, &b, err);
-    if (rc == 0 && nitems > 0)
-        rc = stage_copy(p, STAGE_ITEM_COPY, stage_item_row, &sb, nitems, &b, err);
+    rc = bulk_firsts(&bk, &distinct, err);
+    if (rc == 0)
+        rc = bulk_lookup(p, &bk, distinct, &found, err);
     if (rc != 0)
         goto out;
-
-    /* Every pass, then the invoices that were not new, in one round trip. */
-    for (int k = 1; rc == 0 && k <= max; k++)
-        rc = stage_pass_sql(&sql, k, upload_id, side, complete_lists);
-    if (rc == 0)
-        rc = buf_append_str(&sql, "SELECT seq, outcome, COALESCE(why, '') FROM " STAGE_INVOICES
-                                  " WHERE outcome IS NOT NULL ORDER BY seq");
-    if (rc != 0) {
-        rc = dure_err_set(err, rc, "stage invoices: out of memory");
-        goto out;
-    }
-    r = PQexec(p->conn, buf_str(&sql));
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        rc = pg_error(p, r, err, "store invoices");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        outcomes[i] = STORE_INVOICE_NEW;
-    for (int row = 0; row < PQntuples(r); row++) {
-        int64_t seq = col_i64(r, row, 0), o = col_i64(r, row, 1);
-        if (seq < 0 || (size_t)seq >= n || o < STORE_INVOICE_NEW || o > STORE_INVOICE_CONFLICT) {
-            rc = dure_err_set(err, DURE_EINTERNAL, "store invoices: unexpected outcome");
-            goto out;
-        }
-        outcomes[seq] = (enum store_invoice_outcome)o;
-        if (o == STORE_INVOICE_CONFLICT)
-            snprintf(why[seq], sizeof(why[seq]), "%s differs from the copy already in the pool",
-                     PQgetvalue(r, row, 2));
-    }
+    bulk_resolve(&bk, outcomes, why);
+    rc = bulk_write(p, &bk, err);
 out:
-    PQclear(r);
-    buf_cleanup(&sql);
-    buf_cleanup(&b);
-    free(item_line);
-    free(item_inv);
-    free(pass);
+    PQclear(found);
+    free(bk.slot);
+    free(bk.key);
+    free(bk.first);
     return rc;
 }
 
@@ -2210,14 +2399,144 @@ static int pg_data_use_list(struct store *s, const char *brn, struct data_use **
                     (void **)items, n, err, "list data uses");
 }
 
-static int pg_rollup_refresh(struct store *s, const char *firm, struct dure_err *err)
+/* ---- rollups ---- */
+
+/* firm_months is derived data: a firm's rollups are recomputed from the invoices it brought
+ * (on either side) and the firm register. Inside a transaction pg_rollup_refresh only notes
+ * the firm; the rollups of all noted firms are recomputed together, in two statements, just
+ * before the commit, and before anything in the transaction reads them (store_rollup_list, a
+ * table dump or count). `dure import` refreshes a firm after each of its files, and one
+ * transaction holds many files, often two of one firm (issued and received): one statement
+ * for them all replaces two per file.
+ *
+ * The rollups are those of a refresh on the spot. A firm's rollups depend only on the invoices
+ * linked to its own uploads (an upload takes the side of the uploading firm) and on the
+ * register, which no transaction that refreshes rollups changes, so the recomputation at the
+ * commit reads what the last refresh call would have read. A savepoint rolled back forgets the
+ * firms noted since it was taken (a refresh on the spot would have been rolled back with their
+ * upload) and keeps those noted before it. Deeper than PG_SAVEPOINT_MARKS savepoints, or with
+ * PG_DIRTY_MAX firms noted in the innermost savepoint, a refresh runs on the spot. */
+#define ROLLUP_DELETE_SQL "DELETE FROM firm_months WHERE brn = ANY($1::text[])"
+#define ROLLUP_FILL_SQL                                                                            \
+    "INSERT INTO firm_months(brn, month, sales_krw, purchases_krw, cluster_purchases_krw, "        \
+    "invoices_issued, invoices_received) "                                                         \
+    "SELECT b.brn, t.month, sum(t.sales), sum(t.purchases), "                                      \
+    "sum(CASE WHEN f.brn IS NULL THEN 0 ELSE t.cluster END), sum(t.n_issued), sum(t.n_received) "  \
+    "FROM unnest($1::text[]) AS b(brn) CROSS JOIN LATERAL ("                                       \
+    " SELECT month, supply_krw AS sales, 0 AS purchases, 0 AS cluster, NULL::text AS supplier, "   \
+    "  1 AS n_issued, 0 AS n_received FROM invoices "                                              \
+    "  WHERE supplier_brn = b.brn AND supplier_upload IS NOT NULL "                                \
+    " UNION ALL "                                                                                  \
+    " SELECT month, 0, supply_krw, supply_krw, supplier_brn, 0, 1 FROM invoices "                  \
+    "  WHERE buyer_brn = b.brn AND buyer_upload IS NOT NULL OFFSET 0"                              \
+    ") AS t LEFT JOIN firms f ON f.brn = t.supplier GROUP BY b.brn, t.month"
+/* The statement is costed high (the planner does not know how few invoices a firm has), high
+ * enough for JIT compilation, which takes longer than the statement itself: it runs without. */
+#define ROLLUP_JIT_OFF_SQL "SELECT current_setting('jit'), set_config('jit', 'off', true)"
+#define ROLLUP_JIT_BACK_SQL "SELECT set_config('jit', $1, true)"
+
+/* How many of the noted firms were noted before the innermost open savepoint. */
+static size_t rollup_mark(const struct pg_store *p)
+{
+    if (p->sp_depth == 0)
+        return 0;
+    if (p->sp_depth > PG_SAVEPOINT_MARKS)
+        return p->ndirty; /* nothing is noted that deep */
+    return p->sp_mark[p->sp_depth - 1] < p->ndirty ? p->sp_mark[p->sp_depth - 1] : p->ndirty;
+}
+
+/* Recompute the rollups of the noted firms from the from-th on, then keep the first keep of
+ * them noted (from <= keep <= ndirty): a firm noted before the innermost savepoint and
+ * refreshed inside it is refreshed again at the commit, in case the savepoint is rolled back. */
+static int rollup_flush(struct pg_store *p, size_t from, size_t keep, struct dure_err *err)
+{
+    struct buf arr;
+    PGresult *r = NULL, *jit = NULL;
+    int rc = 0;
+    if (from >= p->ndirty) {
+        p->ndirty = keep < p->ndirty ? keep : p->ndirty;
+        return 0;
+    }
+    buf_init(&arr, (size_t)PG_DIRTY_MAX * (BRN_SIZE + 3) + 3);
+    rc = buf_append(&arr, "{", 1);
+    for (size_t i = from; rc == 0 && i < p->ndirty; i++) {
+        if (i > from)
+            rc = buf_append(&arr, ",", 1);
+        if (rc == 0)
+            rc = array_elem(&arr, p->dirty[i]);
+    }
+    if (rc == 0)
+        rc = buf_append(&arr, "}", 1);
+    if (rc != 0) {
+        rc = dure_err_set(err, rc, "rollup: out of memory");
+        goto out;
+    }
+    const char *params[1] = {buf_str(&arr)};
+    rc = exec_params(p, ROLLUP_JIT_OFF_SQL, 0, NULL, &jit, err, "rollup");
+    if (rc == 0)
+        rc = exec_params(p, ROLLUP_DELETE_SQL, 1, params, &r, err, "rollup");
+    PQclear(r);
+    r = NULL;
+    if (rc == 0)
+        rc = exec_params(p, ROLLUP_FILL_SQL, 1, params, &r, err, "rollup");
+    PQclear(r);
+    r = NULL;
+    if (rc == 0) {
+        const char *was[1] = {PQgetvalue(jit, 0, 0)};
+        rc = exec_params(p, ROLLUP_JIT_BACK_SQL, 1, was, &r, err, "rollup");
+        PQclear(r);
+    }
+    if (rc == 0)
+        p->ndirty = keep;
+out:
+    PQclear(jit);
+    buf_cleanup(&arr);
+    return rc;
+}
+
+/* Before the transaction reads rollups: every noted firm's are current. */
+static int rollup_settle(struct pg_store *p, struct dure_err *err)
+{
+    return p->ndirty == 0 ? 0 : rollup_flush(p, 0, rollup_mark(p), err);
+}
+
+/* Recompute firm's rollups now. */
+static int rollup_now(struct pg_store *p, const char *firm, struct dure_err *err)
 {
     struct pg_params pp = {0};
     p_text(&pp, firm);
-    int rc = run_done(pq(s), STMT_ROLLUP_CLEAR, &pp, err, "rollup");
+    int rc = run_done(p, STMT_ROLLUP_CLEAR, &pp, err, "rollup");
     if (rc == 0)
-        rc = run_done(pq(s), STMT_ROLLUP_FILL, &pp, err, "rollup");
+        rc = run_done(p, STMT_ROLLUP_FILL, &pp, err, "rollup");
     return rc;
+}
+
+static int pg_rollup_refresh(struct store *s, const char *firm, struct dure_err *err)
+{
+    struct pg_store *p = pq(s);
+    int rc = 0;
+    if (!p->in_tx || p->sp_depth > PG_SAVEPOINT_MARKS)
+        return rollup_now(p, firm, err);
+    for (size_t i = 0; i < p->ndirty; i++)
+        if (strcmp(p->dirty[i], firm) == 0)
+            return 0;
+    if (p->ndirty == p->dirty_cap && p->dirty_cap < PG_DIRTY_MAX) {
+        size_t cap = p->dirty_cap == 0 ? 64 : 2 * p->dirty_cap;
+        char(*grown)[BRN_SIZE] = realloc(p->dirty, cap * sizeof(*grown));
+        if (grown == NULL)
+            return dure_err_set(err, DURE_ENOMEM, NULL);
+        p->dirty = grown;
+        p->dirty_cap = cap;
+    }
+    if (p->ndirty == p->dirty_cap) {
+        size_t mark = rollup_mark(p);
+        if (mark == p->ndirty)
+            return rollup_now(p, firm, err);
+        if ((rc = rollup_flush(p, mark, mark, err)) != 0)
+            return rc;
+    }
+    str_copy(p->dirty[p->ndirty++], firm, BRN_SIZE);
+    return 0;
 }
 
 static void read_firm_month(const PGresult *r, int row, void *dst)
@@ -2237,6 +2556,12 @@ static int pg_rollup_list(struct store *s, const char *firm, struct firm_month *
                           struct dure_err *err)
 {
     struct pg_params pp = {0};
+    int rc = rollup_settle(pq(s), err);
+    if (rc != 0) {
+        *items = NULL;
+        *n = 0;
+        return rc;
+    }
     p_text(&pp, firm);
     return run_list(pq(s), STMT_ROLLUP_LIST, &pp, sizeof(struct firm_month), read_firm_month,
                     (void **)items, n, err, "list rollups");
@@ -2527,7 +2852,9 @@ static int pg_table_count(struct store *s, const char *table, int64_t *n, struct
     char sql[128];
     PGresult *r = NULL;
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", table);
-    int rc = exec_params(pq(s), sql, 0, NULL, &r, err, "count rows");
+    int rc = rollup_settle(pq(s), err);
+    if (rc == 0)
+        rc = exec_params(pq(s), sql, 0, NULL, &r, err, "count rows");
     if (rc == 0)
         *n = col_i64(r, 0, 0);
     PQclear(r);
@@ -2546,6 +2873,8 @@ static int pg_table_dump(struct store *s, const char *table, const char *key, st
     char sql[256];
     PGresult *r;
     int rc = ensure_connected(p, err);
+    if (rc == 0)
+        rc = rollup_settle(p, err);
     if (rc != 0)
         return rc;
     snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY %s", table, key);
@@ -2656,40 +2985,6 @@ out:
     buf_cleanup(&sql);
     load_free(l);
     return rc;
-}
-
-/* Append n bytes of s to b in COPY's text format: backslash, tab, newline and carriage return
- * escaped; a NUL byte cannot be stored in PostgreSQL text. */
-static int copy_text(struct buf *b, const char *s, size_t n)
-{
-    size_t start = 0;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const char *esc = NULL;
-        switch (s[i]) {
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\0':
-            return DURE_EINVAL;
-        default:
-            continue;
-        }
-        rc = buf_append(b, s + start, i - start);
-        if (rc == 0)
-            rc = buf_append_str(b, esc);
-        start = i + 1;
-    }
-    return rc != 0 ? rc : buf_append(b, s + start, n - start);
 }
 
 /* bytea in COPY's text format: \\x and two hex digits a byte. */

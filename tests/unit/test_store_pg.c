@@ -892,10 +892,9 @@ static void make_sp_invoice(struct pool_invoice *v, struct pool_item *it, const 
 
 /* Several uploads in one transaction, one savepoint each (the CLI's import of many files): a
  * unit that failed, and so aborted the PostgreSQL transaction, is rolled back to its savepoint
- * and the transaction goes on; the staging tables the session's first batch created inside it
- * are created again by the next, statements prepared inside it stay prepared, the writer lock
- * is kept, and a TRUNCATE of the staging tables that it rolled back (bringing back the rows of
- * the batch before) does not leak into the next batch. */
+ * and the transaction goes on; its invoices and the row ids it drew are gone, statements
+ * prepared inside it stay prepared, the writer lock is kept, and a big batch released before a
+ * failing unit stays. */
 static void savepoints_keep_the_good_units(void **state)
 {
     NEED_PG(state);
@@ -909,7 +908,7 @@ static void savepoints_keep_the_good_units(void **state)
     enum store_invoice_outcome out[2];
     char why[2][STORE_INVOICE_WHY_SIZE];
     const char *sup = "1018100340", *buy = "1248100998", *big = "1058100006";
-    enum { BIG = 2100 }; /* more staged rows than the driver DELETEs before it TRUNCATEs */
+    enum { BIG = 2100 }; /* more than one batch of the CLI */
     struct pool_invoice *bv = calloc(BIG, sizeof(*bv));
     struct pool_item *bi = calloc(BIG, sizeof(*bi));
     enum store_invoice_outcome *bo = calloc(BIG, sizeof(*bo));
@@ -931,8 +930,8 @@ static void savepoints_keep_the_good_units(void **state)
     str_copy(u.created_at, "2026-01-01T00:00:00Z", sizeof(u.created_at));
     assert_int_equal(store_begin(s, &err), 0);
 
-    /* 1: the session's first batch (it creates the staging tables), then a failure: rolled
-     * back, the transaction is usable again. */
+    /* 1: the session's first batch, then a failure: rolled back, the transaction is usable
+     * again. */
     assert_int_equal(store_savepoint(s, &err), 0);
     make_upload(&u1, sup, "invoices", "aa11");
     assert_int_equal(store_upload_create(s, &u1, &err), 0);
@@ -944,7 +943,7 @@ static void savepoints_keep_the_good_units(void **state)
     assert_int_equal(store_user_create(s, &u, &err), DURE_ECONFLICT);
     store_savepoint_rollback(s);
 
-    /* 1b: a big file, then a file whose batch TRUNCATEs the staging tables and fails. */
+    /* 1b: a big file, then a file whose batch is stored and which then fails. */
     assert_int_equal(store_savepoint(s, &err), 0);
     make_upload(&u1, big, "invoices", "cc33");
     assert_int_equal(store_upload_create(s, &u1, &err), 0);
@@ -1041,6 +1040,240 @@ static void savepoints_keep_the_good_units(void **state)
     free(bo);
     free(bi);
     free(bv);
+}
+
+/* ---- invoices in bulk, and rollups deferred to the commit ---- */
+
+/* Every row of sql on a direct connection, one line each, into t. */
+static void say_rows(struct transcript *t, const char *sql)
+{
+    PGconn *c = PQconnectdb(pg_url());
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    for (int i = 0; i < PQntuples(r); i++) {
+        for (int j = 0; j < PQnfields(r); j++)
+            say(t, "%s%s", j > 0 ? "|" : "", PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
+        say(t, "\n");
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Invoice k of the bulk cases: approval number no, n lines (every line, as a KEC XML, when
+ * xml), the supply amount changed by delta. */
+static void bulk_invoice(struct pool_invoice *v, struct pool_item *its, const char *no,
+                         const char *written, size_t n, int xml, int64_t delta)
+{
+    make_sp_invoice(v, &its[0], no, "1018100340", "1248100998");
+    str_copy(v->written_on, written, sizeof(v->written_on));
+    v->supply_krw += delta;
+    v->total_krw += delta;
+    v->nitems = n;
+    v->items_complete = xml;
+    for (size_t j = 0; j < n; j++) {
+        its[j] = its[0];
+        snprintf(its[j].name, sizeof(its[j].name), "%s %s-%zu", xml ? "XML" : "목록", no, j + 1);
+        its[j].qty_milli = 1000 * (int64_t)(j + 1);
+    }
+    v->items = n > 0 ? its : NULL;
+}
+
+/* The cases of pg_invoice_put_batch's own rules, stored once in batches and once one invoice
+ * at a time (store_invoice_put, the definition): an approval number new in a batch and then
+ * upgraded by a complete list in the same batch, met again unchanged, in conflict; one with
+ * quotes, backslashes, commas and braces (the look-up's array literal); a 작성일자 with a
+ * character of three bytes among its first seven (the month the COPY computes, as SQL's
+ * substr); an
+ * invoice without lines; the other party linking, upgrading while linking, and both. The
+ * outcomes and everything stored must read the same. */
+static void bulk_run(struct store *s, int batched, struct transcript *t)
+{
+    struct dure_err err;
+    struct pool_upload u;
+    struct pool_invoice v[8];
+    struct pool_item its[8][4];
+    enum store_invoice_outcome out[8];
+    char why[8][STORE_INVOICE_WHY_SIZE];
+    const char *odd = "Q\"uo\\te,{x} 1";
+    struct step {
+        const char *firm;
+        enum pool_side side;
+        size_t n;
+    } steps[] = {{"1018100340", POOL_SIDE_ISSUED, 7},
+                 {"1018100340", POOL_SIDE_ISSUED, 1},
+                 {"1248100998", POOL_SIDE_RECEIVED, 5},
+                 {"1018100340", POOL_SIDE_ISSUED, 2}};
+    assert_int_equal(store_begin(s, &err), 0);
+    for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+        char sha[8];
+        snprintf(sha, sizeof(sha), "b%zu", k);
+        make_upload(&u, steps[k].firm, "invoices", sha);
+        assert_int_equal(store_upload_create(s, &u, &err), 0);
+        if (k == 0) {
+            bulk_invoice(&v[0], its[0], odd, "2025-03-05", 1, 0, 0);
+            bulk_invoice(&v[1], its[1], "202503050000000000000010", "2025-03-05", 1, 0, 0);
+            bulk_invoice(&v[2], its[2], "202503050000000000000010", "2025-03-05", 3, 1, 0);
+            bulk_invoice(&v[3], its[3], "202503050000000000000011", "20가25-03", 1, 0, 0);
+            bulk_invoice(&v[4], its[4], "202503050000000000000012", "2025-04-01", 0, 0, 0);
+            bulk_invoice(&v[5], its[5], "202503050000000000000012", "2025-04-01", 1, 0, 7);
+            bulk_invoice(&v[6], its[6], "202503050000000000000010", "2025-03-05", 1, 0, 0);
+        } else if (k == 1) {
+            bulk_invoice(&v[0], its[0], odd, "2025-03-05", 2, 1, 0);
+        } else if (k == 2) {
+            bulk_invoice(&v[0], its[0], "202503050000000000000010", "2025-03-05", 1, 0, 0);
+            bulk_invoice(&v[1], its[1], "202503050000000000000012", "2025-04-01", 1, 0, 0);
+            bulk_invoice(&v[2], its[2], "202503050000000000000013", "2025-05-02", 1, 0, 0);
+            bulk_invoice(&v[3], its[3], "202503050000000000000011", "20가25-03", 2, 1, 0);
+            bulk_invoice(&v[4], its[4], "202503050000000000000011", "20가25-03", 1, 0, 0);
+        } else {
+            bulk_invoice(&v[0], its[0], "202503050000000000000012", "2025-04-01", 4, 1, 0);
+            bulk_invoice(&v[1], its[1], "202503050000000000000013", "2025-05-02", 2, 1, 0);
+        }
+        if (batched) {
+            if (store_invoice_put_batch(s, u.id, steps[k].firm, steps[k].side, v, steps[k].n, out,
+                                        why, &err) != 0)
+                fail_msg("batch of step %zu: %s", k, err.msg);
+        } else {
+            for (size_t i = 0; i < steps[k].n; i++)
+                if (store_invoice_put(s, u.id, steps[k].firm, steps[k].side, &v[i], &out[i], why[i],
+                                      sizeof(why[i]), &err) != 0)
+                    fail_msg("invoice %zu of step %zu: %s", i, k, err.msg);
+        }
+        for (size_t i = 0; i < steps[k].n; i++)
+            say(t, "step %zu invoice %zu: %d %s\n", k, i, (int)out[i],
+                out[i] == STORE_INVOICE_CONFLICT ? why[i] : "");
+    }
+    assert_int_equal(store_commit(s, &err), 0);
+    say_rows(t, "SELECT approval_no, written_on, month, supply_krw, items_complete, "
+                "supplier_upload IS NOT NULL, buyer_upload IS NOT NULL, rank() OVER (ORDER BY id) "
+                "FROM invoices ORDER BY approval_no");
+    say_rows(t, "SELECT i.approval_no, it.line, it.name, it.qty_milli FROM invoice_items it "
+                "JOIN invoices i ON i.id = it.invoice_id ORDER BY 1, 2");
+}
+
+static void bulk_matches_single_puts(void **state)
+{
+    NEED_PG(state);
+    struct store *s = *state;
+    struct dure_err err;
+    struct firm f;
+    struct transcript one, bulk;
+    int changed = 0;
+    transcript_init(&one);
+    transcript_init(&bulk);
+    for (int run = 0; run < 2; run++) {
+        if (run == 1) {
+            reset_schema();
+            assert_int_equal(store_migrate(s, &err), 0);
+        }
+        make_firm(&f, "1018100340", "가나전자", "26", 0, 5);
+        assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+        make_firm(&f, "1248100998", "(주)한빛테크", "26", 0, 5);
+        assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+        bulk_run(s, run, run == 0 ? &one : &bulk);
+    }
+    transcript_same(&one, &bulk, "batches against one at a time");
+    /* The cases did happen: the upgrade in the batch that brought the invoice, the conflict. */
+    assert_non_null(strstr(bulk.buf, "step 0 invoice 2: 3 \n"));
+    assert_non_null(strstr(bulk.buf, "step 0 invoice 5: 4 합계금액 differs"));
+    assert_non_null(strstr(bulk.buf, "20가25-03|20가25-0|"));
+    free(one.buf);
+    free(bulk.buf);
+}
+
+/* Rollups of a firm as one line per month, "" when it has none. */
+static void rollups_of(struct store *s, const char *firm, char *out, size_t n)
+{
+    struct dure_err err;
+    struct firm_month *m = NULL;
+    size_t cnt = 0, len = 0;
+    assert_int_equal(store_rollup_list(s, firm, &m, &cnt, &err), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < cnt && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s %lld %lld %lld %lld;", m[i].month,
+                                (long long)m[i].sales_krw, (long long)m[i].purchases_krw,
+                                (long long)m[i].invoices_issued, (long long)m[i].invoices_received);
+    free(m);
+}
+
+/* Inside a transaction a refresh is noted and done before the commit, and before the
+ * transaction reads rollups; it leaves the rollups a refresh on the spot would have left: one
+ * noted inside a savepoint that is rolled back is forgotten (here the buyer's stale row stays,
+ * as it would once the refresh was rolled back), one noted before it is done all the same
+ * (the supplier's, read inside the savepoint and so refreshed there first), and one noted more
+ * than PG_SAVEPOINT_MARKS savepoints deep runs on the spot. */
+static void rollups_deferred_to_the_commit(void **state)
+{
+    NEED_PG(state);
+    struct store *s = *state;
+    struct dure_err err;
+    struct firm f;
+    struct pool_upload u;
+    struct pool_invoice v[2];
+    struct pool_item it[2];
+    enum store_invoice_outcome out[2];
+    char why[2][STORE_INVOICE_WHY_SIZE], got[256];
+    const char *sup = "1018100340", *buy = "1248100998";
+    int changed = 0;
+    make_firm(&f, sup, "가나전자", "26", 0, 5);
+    assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+    make_firm(&f, buy, "(주)한빛테크", "26", 0, 5);
+    assert_int_equal(store_firm_upsert(s, &f, &changed, &err), 0);
+    pg_exec("INSERT INTO firm_months VALUES ('1018100340', '1999-01', 1, 1, 1, 1, 1), "
+            "('1248100998', '1999-01', 1, 1, 1, 1, 1)");
+    make_sp_invoice(&v[0], &it[0], "202503054100000000000001", sup, buy);
+    make_sp_invoice(&v[1], &it[1], "202503054100000000000002", sup, buy);
+
+    assert_int_equal(store_begin(s, &err), 0);
+    make_upload(&u, sup, "invoices", "r1");
+    assert_int_equal(store_upload_create(s, &u, &err), 0);
+    assert_int_equal(store_invoice_put_batch(s, u.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
+                     0);
+    assert_int_equal(store_rollup_refresh(s, sup, &err), 0);
+    /* Noted, not done: nothing has changed yet for a reader of the table. */
+    assert_int_equal(pg_scalar("SELECT count(*) FROM firm_months WHERE month = '1999-01'"), 2);
+    assert_int_equal(store_savepoint(s, &err), 0);
+    rollups_of(s, sup, got, sizeof(got));
+    assert_string_equal(got, "2025-03 200 0 2 0;");
+    make_upload(&u, buy, "invoices", "r2");
+    assert_int_equal(store_upload_create(s, &u, &err), 0);
+    assert_int_equal(
+        store_invoice_put_batch(s, u.id, buy, POOL_SIDE_RECEIVED, v, 2, out, why, &err), 0);
+    assert_int_equal(store_rollup_refresh(s, buy, &err), 0);
+    store_savepoint_rollback(s);
+    rollups_of(s, buy, got, sizeof(got));
+    assert_string_equal(got, "1999-01 1 1 1 1;");
+    assert_int_equal(store_commit(s, &err), 0);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM firm_months WHERE brn = '1018100340' "
+                               "AND month = '2025-03' AND invoices_issued = 2"),
+                     1);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM firm_months"), 2);
+
+    /* Deeper than the marks go: on the spot. */
+    assert_int_equal(store_begin(s, &err), 0);
+    for (int d = 0; d < 17; d++)
+        assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&u, buy, "invoices", "r3");
+    assert_int_equal(store_upload_create(s, &u, &err), 0);
+    assert_int_equal(
+        store_invoice_put_batch(s, u.id, buy, POOL_SIDE_RECEIVED, v, 2, out, why, &err), 0);
+    assert_int_equal(store_rollup_refresh(s, buy, &err), 0);
+    for (int d = 0; d < 17; d++)
+        assert_int_equal(store_savepoint_release(s, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+    rollups_of(s, buy, got, sizeof(got));
+    assert_string_equal(got, "2025-03 0 200 0 2;");
+
+    /* A rolled-back transaction forgets what it noted. */
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_rollup_refresh(s, sup, &err), 0);
+    store_rollback(s);
+    pg_exec("DELETE FROM firm_months WHERE brn = '1018100340'");
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+    assert_int_equal(pg_scalar("SELECT count(*) FROM firm_months WHERE brn = '1018100340'"), 0);
 }
 
 /* Append each scanned event's number and length; stop after stop_at when >= 0. */
@@ -1555,6 +1788,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(backup_points_to_pg_dump, setup, teardown),
         cmocka_unit_test_setup_teardown(commit_after_an_error_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(savepoints_keep_the_good_units, setup, teardown),
+        cmocka_unit_test_setup_teardown(bulk_matches_single_puts, setup, teardown),
+        cmocka_unit_test_setup_teardown(rollups_deferred_to_the_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(a_dropped_connection_is_reopened, setup, teardown),
         cmocka_unit_test(unreachable_server_is_a_clear_error_without_the_password),
         cmocka_unit_test_setup_teardown(same_transcript_as_sqlite, setup_bare, teardown),
