@@ -157,13 +157,15 @@ static json_t *upload_figures(const struct pool_upload *u)
 }
 
 /* Finish a successful upload: counts, rollups, the event. */
+/* Finish an upload: its figures, the firm's rollups (unless refresh is 0: the caller refreshes
+ * them before its transaction commits) and the ledger event. */
 static int upload_close(struct store *s, const struct principal *actor, struct pool_result *res,
-                        struct dure_err *err)
+                        int refresh, struct dure_err *err)
 {
     struct pool_upload *u = &res->upload;
     char subject[48];
     int rc = store_upload_finish(s, u, err);
-    if (rc == 0 && u->firm[0] != '\0' && strcmp(u->kind, "invoices") == 0)
+    if (rc == 0 && refresh && u->firm[0] != '\0' && strcmp(u->kind, "invoices") == 0)
         rc = store_rollup_refresh(s, u->firm, err);
     snprintf(subject, sizeof(subject), "upload:%lld", (long long)u->id);
     if (rc == 0)
@@ -699,7 +701,9 @@ static int ahead_clean(const struct ahead *a, const char *firm)
 /* How upload_one stores a file: in a transaction of its own (pool_upload); in the caller's open
  * transaction, in a savepoint unless the file was read ahead and found clean (a savepoint
  * copies every page the file changes first, about a tenth of an import's time); or in the
- * caller's transaction and always in a savepoint (a group stored again). */
+ * caller's transaction and always in a savepoint (a group stored again). In the caller's
+ * transaction the firm's rollups are left to the caller, who refreshes each firm once before
+ * it commits (a firm's issued and received lists usually share a group). */
 enum upload_mode { UPLOAD_ALONE, UPLOAD_GROUPED, UPLOAD_GROUPED_SAVEPOINT };
 
 /* pool_upload, in the given mode. *lost is set when the file failed after it wrote to the
@@ -799,7 +803,7 @@ static int upload_one(struct app *app, const struct principal *actor, const char
         str_copy(u->format, csv_encoding(csv) == CSV_ENC_CP949 ? "csv (CP949)" : "csv (UTF-8)",
                  sizeof(u->format));
     if (rc == 0 && res->nerrors == 0 && res->errors_dropped == 0)
-        rc = upload_close(s, actor, res, err);
+        rc = upload_close(s, actor, res, mode == UPLOAD_ALONE, err);
 out:
     if (rc == 0 && (res->nerrors > 0 || res->errors_dropped > 0))
         rc = dure_err_set(err, DURE_EUNPROCESSABLE, "%zu error%s in the file; nothing was stored",
@@ -964,6 +968,16 @@ static void reader_ahead_stop(struct reader_ahead *ra)
     pthread_mutex_destroy(&ra->mu);
 }
 
+/* Add firm to the n firms of a group unless it is there already (a group holds a few hundred). */
+static void firms_add(char (*firms)[BRN_SIZE], size_t *n, const char *firm)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(firms[i], firm) == 0)
+            return;
+    str_copy(firms[*n], firm, BRN_SIZE);
+    (*n)++;
+}
+
 int pool_upload_files(struct app *app, const struct principal *actor, const char *kind,
                       struct pool_file *files, size_t n, import_progress_fn progress,
                       void *progress_ctx, pool_file_done_fn done, void *done_ctx,
@@ -980,6 +994,8 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     struct dure_err cerr;
     uint64_t *sizes = NULL; /* of each file, for the progress of them all */
     uint64_t *before = NULL; /* fp.before when each file began */
+    char(*firms)[BRN_SIZE] = NULL; /* the firms whose invoices the open group stored */
+    size_t nfirms = 0;
     dure_err_clear(&cerr);
     memset(&ra, 0, sizeof(ra));
 
@@ -987,9 +1003,11 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
         return rc;
     sizes = calloc(n + 1, sizeof(*sizes));
     before = calloc(n + 1, sizeof(*before));
-    if (sizes == NULL || before == NULL) {
+    firms = calloc(n + 1, sizeof(*firms));
+    if (sizes == NULL || before == NULL || firms == NULL) {
         free(sizes);
         free(before);
+        free(firms);
         return dure_err_set(err, DURE_ENOMEM, NULL);
     }
     for (size_t i = 0; i < n; i++) {
@@ -1019,6 +1037,7 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             in_tx = 1;
             first = i;
             rows = 0;
+            nfirms = 0;
             began = now_s();
         }
         /* A file stored again was counted towards the progress the first time, except the
@@ -1044,8 +1063,12 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             i--; /* the loop's i++ comes back to first (unsigned wrap-around when it is 0) */
             continue;
         }
-        if (f->rc == 0 && !f->res.already)
-            rows += f->res.upload.rows;
+        if (f->rc == 0 && !f->res.already) {
+            const struct pool_upload *u = &f->res.upload;
+            rows += u->rows;
+            if (strcmp(u->kind, "invoices") == 0 && u->firm[0] != '\0')
+                firms_add(firms, &nfirms, u->firm);
+        }
         if (!counted) {
             fp.before += sizes[i];
             if (progress != NULL)
@@ -1055,7 +1078,11 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
          * commit fails, every file of it says so. */
         if (rows >= POOL_GROUP_ROWS || now_s() - began >= POOL_GROUP_SECONDS || i + 1 == n ||
             f->rc == DURE_ESTORE) {
-            int crc = store_commit(s, &cerr);
+            int crc = 0;
+            for (size_t k = 0; k < nfirms && crc == 0; k++)
+                crc = store_rollup_refresh(s, firms[k], &cerr);
+            if (crc == 0)
+                crc = store_commit(s, &cerr);
             if (crc != 0)
                 store_rollback(s);
             in_tx = 0;
@@ -1065,6 +1092,7 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     reader_ahead_stop(&ra);
     free(sizes);
     free(before);
+    free(firms);
     return rc;
 }
 

@@ -107,4 +107,13 @@ def test_a_file_refused_by_the_store_sends_its_group_back(generated, fresh_db):
     assert sql_scalar(db, "SELECT count(*) FROM invoice_items") == 904
     assert sql_scalar(db, "SELECT count(*) FROM events") == events + 3
     assert sql_scalar(db, "SELECT count(*) FROM firm_months WHERE brn = ?", (stranger,)) == 0
+    # The rollups of a group's firms are refreshed once, before it commits: they add up.
+    for firm, rows in zip((members[0], members[1], members[2]), (300, 301, 303)):
+        assert sql_scalar(db, "SELECT sum(invoices_issued) FROM firm_months WHERE brn = ?",
+                          (firm,)) == rows
+        assert sql_scalar(db, "SELECT sum(sales_krw) FROM firm_months WHERE brn = ?", (firm,)) \
+            == sql_scalar(db, "SELECT sum(supply_krw) FROM invoices WHERE supplier_brn = ?",
+                          (firm,))
+        assert sql_scalar(db, "SELECT count(DISTINCT month) FROM firm_months WHERE brn = ?",
+                          (firm,)) == 12
     assert fresh_db.cli("ledger", "verify").returncode == 0
