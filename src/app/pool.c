@@ -292,8 +292,9 @@ static int batch_add(struct store *s, struct invoice_batch *b, const struct pool
 
 /* While one file is stored, a helper thread hashes and parses the next ones: the parse is a
  * third of an import's work and needs no database, so on a machine with a second CPU it runs
- * beside the writer. A file of more than POOL_AHEAD_ROWS records is only hashed ahead and then
- * read by the writer as pool_upload reads it, which keeps the memory bounded. */
+ * beside the writer. A file of more than POOL_AHEAD_ROWS records is hashed and checked ahead
+ * without keeping its records, and read again by the writer as pool_upload reads it, which
+ * keeps the memory bounded; checked clean, it too is stored without a savepoint. */
 #define POOL_AHEAD_FILES 2
 #define POOL_AHEAD_ROWS 4096
 
@@ -309,12 +310,18 @@ struct ahead_rec {
     size_t first_item;
 };
 
-/* A file read ahead: its hash, and when parsed = 1, every record of it in order. */
+/* A file read ahead: its hash, and when parsed = 1, every record of it in order. A longer file
+ * is read to its end all the same without keeping its records (checked = 1): whether every
+ * record is an invoice, and of which firms it could then be the upload (the first record's
+ * supplier or buyer, when every record names that firm). */
 struct ahead {
     int ready;
     int sha_rc;
     struct dure_err sha_err;
     char sha256[65];
+    int checked;
+    char party[2][BRN_SIZE]; /* the first record's 공급자 and 공급받는자 */
+    int every[2];            /* every record names party[k] on one side or the other */
     int parsed;
     char format[24];
     uint64_t bytes_total;
@@ -359,11 +366,30 @@ static int ahead_reserve(struct ahead *a, size_t n)
     return 0;
 }
 
-/* Hash path and, when it is short enough, parse it whole into a. On the helper thread. */
+/* Note that record inv was read well: the firms the file could belong to. */
+static void ahead_note_parties(struct ahead *a, const struct pool_invoice *inv, int first)
+{
+    if (first) {
+        str_copy(a->party[0], inv->supplier_brn, BRN_SIZE);
+        str_copy(a->party[1], inv->buyer_brn, BRN_SIZE);
+        a->every[0] = a->every[1] = 1;
+        return;
+    }
+    for (int k = 0; k < 2; k++)
+        if (a->every[k] && strcmp(inv->supplier_brn, a->party[k]) != 0 &&
+            strcmp(inv->buyer_brn, a->party[k]) != 0)
+            a->every[k] = 0;
+}
+
+/* Hash path and, when it is short enough, parse it whole into a; a longer file is only
+ * checked to its end. On the helper thread. */
 static void ahead_read(const char *path, struct ahead *a)
 {
     struct pool_reader *rd = NULL;
     struct dure_err e;
+    size_t good = 0; /* records read well */
+    int bad = 0;     /* a record was not */
+    int keep = 1;    /* the records are kept */
     a->sha_rc = file_sha256(path, a->sha256, &a->sha_err);
     if (a->sha_rc != 0 || pool_reader_open(path, POOL_FMT_AUTO, &rd, &e) != 0)
         return; /* the writer opens it again and meets the error itself */
@@ -374,22 +400,41 @@ static void ahead_read(const char *path, struct ahead *a)
         int has = 0;
         int rc = pool_reader_next(rd, &inv, &has, &e);
         if (rc == 0 && !has) {
-            a->parsed = 1;
+            a->parsed = keep;
+            a->checked = !bad;
             break;
         }
-        if (a->nrecs == POOL_AHEAD_ROWS || ahead_reserve(a, rc == 0 ? inv.nitems : 0) != 0)
-            break;
+        int failed = rc != 0 && pool_reader_failed(rd); /* and the reading ends here */
+        if (rc != 0)
+            bad = 1;
+        else
+            ahead_note_parties(a, &inv, good++ == 0);
+        if (keep &&
+            (a->nrecs == POOL_AHEAD_ROWS || ahead_reserve(a, rc == 0 ? inv.nitems : 0) != 0)) {
+            keep = 0; /* too long to keep (or no memory for it): only checked from here on */
+            ahead_free(a);
+        }
+        if (!keep) {
+            if (failed)
+                break;
+            continue;
+        }
         struct ahead_rec *r = &a->recs[a->nrecs];
         memset(r, 0, sizeof(*r));
         r->rc = rc;
         r->line = pool_reader_line(rd);
         r->column = pool_reader_error_column(rd);
         if (rc != 0) {
-            r->failed = pool_reader_failed(rd);
-            if ((r->msg = strdup(e.msg)) == NULL)
-                break;
+            r->failed = failed;
+            if ((r->msg = strdup(e.msg)) == NULL) {
+                keep = 0;
+                ahead_free(a);
+                if (failed)
+                    break;
+                continue;
+            }
             a->nrecs++;
-            if (r->failed) {
+            if (failed) {
                 a->parsed = 1;
                 break;
             }
@@ -684,18 +729,22 @@ out:
 }
 
 /* A file read ahead whose every record is an invoice of firm: storing it can then fail only
- * in the store itself. */
+ * in the store itself (or if the file changes before the writer reads it again). */
 static int ahead_clean(const struct ahead *a, const char *firm)
 {
-    if (a == NULL || !a->parsed)
+    if (a == NULL)
         return 0;
-    for (size_t i = 0; i < a->nrecs; i++) {
-        const struct ahead_rec *r = &a->recs[i];
-        if (r->rc != 0 ||
-            (strcmp(r->inv.supplier_brn, firm) != 0 && strcmp(r->inv.buyer_brn, firm) != 0))
-            return 0;
+    if (a->parsed) {
+        for (size_t i = 0; i < a->nrecs; i++) {
+            const struct ahead_rec *r = &a->recs[i];
+            if (r->rc != 0 ||
+                (strcmp(r->inv.supplier_brn, firm) != 0 && strcmp(r->inv.buyer_brn, firm) != 0))
+                return 0;
+        }
+        return 1;
     }
-    return 1;
+    return a->checked && ((a->every[0] && strcmp(a->party[0], firm) == 0) ||
+                          (a->every[1] && strcmp(a->party[1], firm) == 0));
 }
 
 /* How upload_one stores a file: in a transaction of its own (pool_upload); in the caller's open
@@ -779,7 +828,7 @@ static int upload_one(struct app *app, const struct principal *actor, const char
             goto out;
         str_copy(u->format, "csv", sizeof(u->format));
     }
-    if (mode == UPLOAD_GROUPED && src.a != NULL && ahead_clean(src.a, u->firm))
+    if (mode == UPLOAD_GROUPED && invoices && ahead_clean(a, u->firm))
         unit = 0;
     if ((rc = mode == UPLOAD_ALONE ? store_begin(s, err) : unit ? store_savepoint(s, err) : 0) != 0)
         goto out;

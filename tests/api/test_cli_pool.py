@@ -87,8 +87,10 @@ def test_a_file_refused_by_the_store_sends_its_group_back(generated, fresh_db):
     members = generated.member_brns()[:3]
     stranger = make_brn(900000, set(generated.firm_brns()))
     paths = []
+    # The stranger's file is longer than the 4,096 records kept ahead: it is checked ahead to
+    # its end, found clean, and streamed by the writer without a savepoint.
     for i, (firm, rows) in enumerate(zip((members[0], members[1], stranger, members[2]),
-                                         (300, 301, 302, 303))):
+                                         (300, 301, 5002, 303))):
         p = fresh_db.path("%s_issued.csv" % firm)
         issued_list(p, firm, rows, 10 + i)
         paths.append(p)
@@ -116,4 +118,32 @@ def test_a_file_refused_by_the_store_sends_its_group_back(generated, fresh_db):
                           (firm,))
         assert sql_scalar(db, "SELECT count(DISTINCT month) FROM firm_months WHERE brn = ?",
                           (firm,)) == 12
+    assert fresh_db.cli("ledger", "verify").returncode == 0
+
+
+def test_a_long_file_bad_at_its_end_is_refused_alone(generated, fresh_db):
+    """A file longer than the records kept ahead is checked ahead to its end: one that goes
+    bad on its last line is stored in a savepoint and rolled back alone, with the line and
+    column of its error."""
+    db = fresh_db.db
+    fresh_db.cli("init")
+    fresh_db.cli("import", "buildings", generated.buildings_csv)
+    fresh_db.cli("import", "firms", generated.firms_csv)
+    members = generated.member_brns()[:3]
+    paths = []
+    for i, (firm, rows) in enumerate(zip(members, (300, 6000, 301))):
+        p = fresh_db.path("%s_issued.csv" % firm)
+        issued_list(p, firm, rows, 20 + i)
+        paths.append(p)
+    bad_lines = bad_copy(paths[1], paths[1])
+
+    p = fresh_db.cli("import", "invoices", *paths, "--json", check=False)
+    assert p.returncode == 1, p.stderr
+    out = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [o["ok"] for o in out] == [True, False, True]
+    assert [(e["line"], e["column"]) for e in out[1]["errors"]] == [(bad_lines, 15)]
+    assert sql_scalar(db, "SELECT count(*) FROM uploads") == 2
+    assert sql_scalar(db, "SELECT count(*) FROM invoices") == 601
+    assert sql_scalar(db, "SELECT count(*) FROM invoice_items") == 601
+    assert sql_scalar(db, "SELECT count(*) FROM firm_months WHERE brn = ?", (members[1],)) == 0
     assert fresh_db.cli("ledger", "verify").returncode == 0
