@@ -156,7 +156,6 @@ static json_t *upload_figures(const struct pool_upload *u)
                      (json_int_t)u->conflicts);
 }
 
-/* Finish a successful upload: counts, rollups, the event. */
 /* Finish an upload: its figures, the firm's rollups (unless refresh is 0: the caller refreshes
  * them before its transaction commits) and the ledger event. */
 static int upload_close(struct store *s, const struct principal *actor, struct pool_result *res,
@@ -1042,7 +1041,6 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     int in_tx = 0, rc = 0;
     struct dure_err cerr;
     uint64_t *sizes = NULL; /* of each file, for the progress of them all */
-    uint64_t *before = NULL; /* fp.before when each file began */
     char(*firms)[BRN_SIZE] = NULL; /* the firms whose invoices the open group stored */
     size_t nfirms = 0;
     dure_err_clear(&cerr);
@@ -1051,11 +1049,9 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     if ((rc = app_store(app, &s, err)) != 0)
         return rc;
     sizes = calloc(n + 1, sizeof(*sizes));
-    before = calloc(n + 1, sizeof(*before));
     firms = calloc(n + 1, sizeof(*firms));
-    if (sizes == NULL || before == NULL || firms == NULL) {
+    if (sizes == NULL || firms == NULL) {
         free(sizes);
-        free(before);
         free(firms);
         return dure_err_set(err, DURE_ENOMEM, NULL);
     }
@@ -1090,10 +1086,8 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             began = now_s();
         }
         /* A file stored again was counted towards the progress the first time, except the
-         * one that sent its group back. */
+         * one that sent its group back (fp.before has not counted that one yet). */
         int again = i < redo, lost = 0, counted = again && i + 1 < redo;
-        if (!again)
-            before[i] = fp.before;
         f->rc = upload_one(app, actor, kind, f->firm, f->path, f->filename,
                            again ? UPLOAD_GROUPED_SAVEPOINT : UPLOAD_GROUPED,
                            again ? NULL : reader_ahead_wait(&ra, i),
@@ -1107,7 +1101,6 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
             store_rollback(s);
             in_tx = 0;
             redo = i + 1;
-            fp.before = before[i];
             i = first;
             i--; /* the loop's i++ comes back to first (unsigned wrap-around when it is 0) */
             continue;
@@ -1140,7 +1133,6 @@ int pool_upload_files(struct app *app, const struct principal *actor, const char
     }
     reader_ahead_stop(&ra);
     free(sizes);
-    free(before);
     free(firms);
     return rc;
 }

@@ -1479,19 +1479,24 @@ static void bind_item(sqlite3_stmt *st, int base, sqlite3_int64 id, size_t line,
     sqlite3_bind_int64(st, base + 9, it->tax_krw);
 }
 
+/* One line item by the single-row statement. */
+static int insert_item(struct sqlite_store *q, sqlite3_int64 id, size_t line,
+                       const struct pool_item *it, struct dure_err *err)
+{
+    sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_ITEM_INSERT, err);
+    if (st == NULL)
+        return DURE_ESTORE;
+    bind_item(st, 0, id, line, it);
+    return step_done(q, st, err, "invoice item");
+}
+
 static int insert_items(struct sqlite_store *q, sqlite3_int64 id, const struct pool_invoice *inv,
                         struct dure_err *err)
 {
-    for (size_t i = 0; i < inv->nitems; i++) {
-        sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_ITEM_INSERT, err);
-        if (st == NULL)
-            return DURE_ESTORE;
-        bind_item(st, 0, id, i + 1, &inv->items[i]);
-        int rc = step_done(q, st, err, "invoice item");
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; i < inv->nitems && rc == 0; i++)
+        rc = insert_item(q, id, i + 1, &inv->items[i], err);
+    return rc;
 }
 
 /* The line items of a batch's new invoices, inserted ITEM_ROWS at a time by one statement of
@@ -1538,11 +1543,7 @@ static int item_queue_flush(struct sqlite_store *q, struct item_queue *iq, struc
         i = ITEM_ROWS;
     }
     for (; i < iq->n; i++) {
-        sqlite3_stmt *st = hot_stmt(q, STMT_INVOICE_ITEM_INSERT, err);
-        if (st == NULL)
-            return DURE_ESTORE;
-        bind_item(st, 0, iq->id[i], iq->line[i], iq->item[i]);
-        int rc = step_done(q, st, err, "invoice item");
+        int rc = insert_item(q, iq->id[i], iq->line[i], iq->item[i], err);
         if (rc != 0)
             return rc;
     }

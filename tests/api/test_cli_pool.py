@@ -31,11 +31,16 @@ def bad_copy(src, dst):
     return len(lines)
 
 
-def test_many_files_each_all_or_nothing(generated, fresh_db):
-    db = fresh_db.db
+def registered(generated, fresh_db):
+    """A fresh database with the register the invoice files refer to."""
     fresh_db.cli("init")
     fresh_db.cli("import", "buildings", generated.buildings_csv)
     fresh_db.cli("import", "firms", generated.firms_csv)
+
+
+def test_many_files_each_all_or_nothing(generated, fresh_db):
+    db = fresh_db.db
+    registered(generated, fresh_db)
     firms = generated.member_brns()[:3]
     paths = []
     # The last file is longer than the 4,096 records read ahead of the writer: it is parsed
@@ -81,9 +86,7 @@ def test_a_file_refused_by_the_store_sends_its_group_back(generated, fresh_db):
     and stored again, each file in a savepoint: the files before it and after it are stored
     once, it is refused alone, and the log verifies."""
     db = fresh_db.db
-    fresh_db.cli("init")
-    fresh_db.cli("import", "buildings", generated.buildings_csv)
-    fresh_db.cli("import", "firms", generated.firms_csv)
+    registered(generated, fresh_db)
     members = generated.member_brns()[:3]
     stranger = make_brn(900000, set(generated.firm_brns()))
     paths = []
@@ -126,9 +129,7 @@ def test_a_long_file_bad_at_its_end_is_refused_alone(generated, fresh_db):
     bad on its last line is stored in a savepoint and rolled back alone, with the line and
     column of its error."""
     db = fresh_db.db
-    fresh_db.cli("init")
-    fresh_db.cli("import", "buildings", generated.buildings_csv)
-    fresh_db.cli("import", "firms", generated.firms_csv)
+    registered(generated, fresh_db)
     members = generated.member_brns()[:3]
     paths = []
     for i, (firm, rows) in enumerate(zip(members, (300, 6000, 301))):

@@ -895,6 +895,26 @@ static void make_sp_invoice(struct pool_invoice *v, struct pool_item *it, const 
  * and the transaction goes on; its invoices and the row ids it drew are gone, statements
  * prepared inside it stay prepared, the writer lock is kept, and a big batch released before a
  * failing unit stays. */
+/* A unit that fails after its batch is stored: in a savepoint, an upload of firm (file sha)
+ * stores v[0..1], then creating user u a second time fails; rolled back to the savepoint. */
+static void failing_unit(struct store *s, const char *firm, const char *sha,
+                         const struct pool_invoice *v, const struct user *u)
+{
+    struct dure_err err;
+    struct pool_upload up;
+    struct user copy = *u;
+    enum store_invoice_outcome out[2];
+    char why[2][STORE_INVOICE_WHY_SIZE];
+    assert_int_equal(store_savepoint(s, &err), 0);
+    make_upload(&up, firm, "invoices", sha);
+    assert_int_equal(store_upload_create(s, &up, &err), 0);
+    assert_int_equal(
+        store_invoice_put_batch(s, up.id, firm, POOL_SIDE_ISSUED, v, 2, out, why, &err), 0);
+    assert_int_equal(store_user_create(s, &copy, &err), 0);
+    assert_int_equal(store_user_create(s, &copy, &err), DURE_ECONFLICT);
+    store_savepoint_rollback(s);
+}
+
 static void savepoints_keep_the_good_units(void **state)
 {
     NEED_PG(state);
@@ -932,16 +952,9 @@ static void savepoints_keep_the_good_units(void **state)
 
     /* 1: the session's first batch, then a failure: rolled back, the transaction is usable
      * again. */
-    assert_int_equal(store_savepoint(s, &err), 0);
-    make_upload(&u1, sup, "invoices", "aa11");
-    assert_int_equal(store_upload_create(s, &u1, &err), 0);
     make_sp_invoice(&v[0], &it[0], "202503054100000000000001", sup, buy);
     make_sp_invoice(&v[1], &it[1], "202503054100000000000002", sup, buy);
-    assert_int_equal(store_invoice_put_batch(s, u1.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
-                     0);
-    assert_int_equal(store_user_create(s, &u, &err), 0);
-    assert_int_equal(store_user_create(s, &u, &err), DURE_ECONFLICT);
-    store_savepoint_rollback(s);
+    failing_unit(s, sup, "aa11", v, &u);
 
     /* 1b: a big file, then a file whose batch is stored and which then fails. */
     assert_int_equal(store_savepoint(s, &err), 0);
@@ -954,14 +967,7 @@ static void savepoints_keep_the_good_units(void **state)
     assert_int_equal(
         store_invoice_put_batch(s, u1.id, big, POOL_SIDE_ISSUED, bv, BIG, bo, bw, &err), 0);
     assert_int_equal(store_savepoint_release(s, &err), 0);
-    assert_int_equal(store_savepoint(s, &err), 0);
-    make_upload(&u1, sup, "invoices", "dd44");
-    assert_int_equal(store_upload_create(s, &u1, &err), 0);
-    assert_int_equal(store_invoice_put_batch(s, u1.id, sup, POOL_SIDE_ISSUED, v, 2, out, why, &err),
-                     0);
-    assert_int_equal(store_user_create(s, &u, &err), 0);
-    assert_int_equal(store_user_create(s, &u, &err), DURE_ECONFLICT);
-    store_savepoint_rollback(s);
+    failing_unit(s, sup, "dd44", v, &u);
 
     /* 2: the same file again, and a new invoice: all new, as if unit 1 never happened. */
     assert_int_equal(store_savepoint(s, &err), 0);
